@@ -1,0 +1,111 @@
+"""The application factory: `create_app(settings)` builds Payymo's Flask app."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from typing import Any
+
+import redis
+from flask import Flask, Response, g, request
+from werkzeug.exceptions import HTTPException
+
+from payymo.db import Database
+from payymo.errors import ProblemError, problem_body
+from payymo.http import EXTENSION_KEY, AppServices, problem_response
+from payymo.logs import bind_context, clear_context, configure_logging, get_logger
+from payymo.settings import Settings, SettingsError, load_settings
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+log = get_logger("payymo.web")
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the web app; `settings` overrides the environment (tests pass their own)."""
+    settings = settings or load_settings()
+    configure_logging(settings.log_level)
+    app = Flask("payymo")
+    app.config.update(SECRET_KEY=settings.effective_secret_key, JSON_SORT_KEYS=False)
+    register_services(app, settings)
+    register_request_context(app)
+    register_error_handlers(app)
+    register_blueprints(app)
+    return app
+
+
+def register_services(app: Flask, settings: Settings) -> None:
+    db = Database(
+        settings.effective_database_url,
+        role=settings.database_role,
+        pool_size=settings.database_pool_size,
+    )
+    redis_client = (
+        redis.Redis.from_url(settings.redis_url, socket_timeout=1, socket_connect_timeout=1)
+        if settings.redis_url
+        else None
+    )
+    if settings.is_strict and (reason := db.rls_bypass_reason()):
+        raise SettingsError(reason)
+    app.extensions[EXTENSION_KEY] = AppServices(settings=settings, db=db, redis=redis_client)
+
+
+def register_request_context(app: Flask) -> None:
+    @app.before_request
+    def start_request() -> None:
+        clear_context()
+        incoming = request.headers.get(REQUEST_ID_HEADER, "")
+        g.request_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+        g.started = time.perf_counter()
+        bind_context(request_id=g.request_id)
+
+    @app.after_request
+    def finish_request(response: Response) -> Response:
+        request_id = g.get("request_id") or uuid.uuid4().hex
+        response.headers[REQUEST_ID_HEADER] = request_id
+        duration_ms = round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 2)
+        log.info(
+            "request",
+            method=request.method,
+            path=request.path,
+            status=response.status_code,
+            duration_ms=duration_ms,
+        )
+        return response
+
+    @app.teardown_request
+    def end_request(_exc: BaseException | None) -> None:
+        clear_context()
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ProblemError)
+    def handle_problem(exc: ProblemError) -> Response:
+        return problem_response(exc.to_problem(instance=request.path), exc.headers)
+
+    @app.errorhandler(HTTPException)
+    def handle_http(exc: HTTPException) -> Response:
+        status = exc.code or 500
+        slug = (exc.name or "error").lower().replace(" ", "-")
+        body = problem_body(
+            status=status, slug=slug, title=exc.name, detail=exc.description, instance=request.path
+        )
+        headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
+        return problem_response(body, headers)
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(exc: Exception) -> Response:
+        log.exception("unhandled_error", error_type=type(exc).__name__)
+        body: dict[str, Any] = ProblemError(
+            detail="An unexpected error occurred; it has been logged."
+        ).to_problem(instance=request.path)
+        body["request_id"] = g.get("request_id")
+        return problem_response(body)
+
+
+def register_blueprints(app: Flask) -> None:
+    from payymo.health.views import blueprint as health  # noqa: PLC0415 - avoids import cycles
+
+    app.register_blueprint(health)

@@ -1,0 +1,1 @@
+"""Audit: the append-only record of every state change, who made it and what it was."""

@@ -1,0 +1,1 @@
+"""Banking: Open Banking connections (requisitions), bank accounts and their transactions."""

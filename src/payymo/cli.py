@@ -1,0 +1,220 @@
+"""The `payymo` command: database, tenants, users, keys, demo data and the web server."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+import click
+from sqlalchemy.exc import OperationalError
+
+from payymo import migrate
+from payymo.auth.models import Role
+from payymo.auth.services import create_user
+from payymo.crypto import SecretBoxError, generate_key
+from payymo.db import Database
+from payymo.errors import ProblemError
+from payymo.settings import Settings, SettingsError, load_settings
+from payymo.tenants.models import Tenant
+from payymo.tenants.services import create_tenant, find_tenant_by_slug
+
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+
+
+class CliError(click.ClickException):
+    """A one-line error and exit code 1; never a traceback."""
+
+    exit_code = EXIT_FAILURE
+
+
+class CliConfigError(CliError):
+    """Bad settings or input files: exit code 2."""
+
+    exit_code = EXIT_USAGE
+
+
+def _one_line_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except SettingsError as exc:
+            raise CliConfigError(str(exc)) from None
+        except ProblemError as exc:
+            fields = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
+            raise CliError(": ".join(p for p in (exc.detail or exc.title, fields) if p)) from None
+        except SecretBoxError as exc:
+            raise CliConfigError(str(exc)) from None
+        except OperationalError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            raise CliError(f"database unavailable: {reason}") from None
+
+    return wrapper
+
+
+def _settings() -> Settings:
+    return load_settings()
+
+
+def _database(settings: Settings) -> Database:
+    return Database(
+        settings.effective_database_url,
+        role=settings.database_role,
+        pool_size=settings.database_pool_size,
+    )
+
+
+def _resolve_tenant(db: Database, ref: str) -> Tenant:
+    try:
+        tenant_id = uuid.UUID(ref)
+    except ValueError:
+        tenant = find_tenant_by_slug(db, ref)
+    else:
+        from payymo.tenants import repository  # noqa: PLC0415
+
+        with db.unit_of_work(tenant_id) as session:
+            tenant = repository.get(session, tenant_id)
+    if tenant is None:
+        raise CliError(f"no tenant {ref!r}")
+    return tenant
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Payymo: payment reconciliation for web-hosting companies."""
+
+
+@cli.group()
+def db() -> None:
+    """Schema migrations (uses DATABASE_MIGRATION_URL, else DATABASE_URL)."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+@_one_line_errors
+def db_upgrade(revision: str) -> None:
+    """Migrate the database up to REVISION (default: head)."""
+    migrate.upgrade(_settings().effective_migration_url, revision)
+    click.echo(f"database at {revision}")
+
+
+@db.command("downgrade")
+@click.argument("revision")
+@_one_line_errors
+def db_downgrade(revision: str) -> None:
+    """Migrate the database down to REVISION (e.g. -1, or base to drop everything)."""
+    migrate.downgrade(_settings().effective_migration_url, revision)
+    click.echo(f"database at {revision}")
+
+
+@db.command("check")
+@_one_line_errors
+def db_check() -> None:
+    """Fail if the models and the migrated schema differ."""
+    differences = migrate.check(_settings().effective_migration_url)
+    if differences:
+        for diff in differences:
+            click.echo(f"drift: {diff}", err=True)
+        raise CliError(f"{len(differences)} difference(s) between models and migrations")
+    click.echo("models and migrations agree")
+
+
+@cli.group()
+def tenant() -> None:
+    """Tenants."""
+
+
+@tenant.command("create")
+@click.argument("name")
+@click.option("--slug", help="URL-safe identifier; derived from NAME when omitted.")
+@click.option("--currency", default="EUR", show_default=True, help="Default ISO currency.")
+@_one_line_errors
+def tenant_create(name: str, slug: str | None, currency: str) -> None:
+    """Create a tenant called NAME."""
+    created = create_tenant(_database(_settings()), name=name, slug=slug, default_currency=currency)
+    click.echo(f"created tenant {created.slug} ({created.id})")
+
+
+@cli.group()
+def user() -> None:
+    """Users."""
+
+
+@user.command("create")
+@click.option("--tenant", "tenant_ref", required=True, help="Tenant slug or id.")
+@click.option("--email", required=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--name", "full_name", default="", help="Full name.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@_one_line_errors
+def user_create(
+    tenant_ref: str, email: str, role: str, full_name: str, password_stdin: bool
+) -> None:
+    """Create a user; the password is prompted for unless --password-stdin is given."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    database = _database(_settings())
+    found = _resolve_tenant(database, tenant_ref)
+    created = create_user(
+        database,
+        tenant_id=found.id,
+        email=email,
+        password=password,
+        role=Role(role),
+        full_name=full_name,
+    )
+    click.echo(f"created user {created.email} ({created.role.value}) in {found.slug}")
+
+
+@cli.group()
+def keys() -> None:
+    """Encryption keys for secrets at rest."""
+
+
+@keys.command("generate")
+def keys_generate() -> None:
+    """Print a new key for ENCRYPTION_KEYS."""
+    click.echo(generate_key())
+
+
+@cli.group()
+def demo() -> None:
+    """Demo data for the embedded default (`make run`)."""
+
+
+@demo.command("seed")
+@_one_line_errors
+def demo_seed() -> None:
+    """Create the demo tenant and its owner if they are missing."""
+    from payymo.sandbox.demo import seed_demo  # noqa: PLC0415
+
+    login = seed_demo(_database(_settings()))
+    state = "created" if login.created else "already present"
+    click.echo(f"demo tenant {login.tenant_slug!r} {state}")
+    click.echo(f"  sign in as {login.email} / {login.password} (workspace: {login.tenant_slug})")
+
+
+@cli.command()
+@click.option("--host", default=None, help="Address to bind (default: HOST setting).")
+@click.option("--port", type=int, default=None, help="Port (default: PORT setting).")
+@_one_line_errors
+def serve(host: str | None, port: int | None) -> None:
+    """Run the web app under gunicorn in the foreground (Ctrl-C stops it)."""
+    from payymo.app import create_app  # noqa: PLC0415 - only this command needs Flask
+    from payymo.server import serve as run_server  # noqa: PLC0415
+
+    settings = _settings()
+    app = create_app(settings)
+    bind_host, bind_port = host or settings.host, port or settings.port
+    click.echo(f"Payymo is starting on http://{bind_host}:{bind_port} (Ctrl-C stops it)")
+    run_server(app, settings, host=bind_host, port=bind_port)
+
+
+def main() -> None:
+    cli(prog_name="payymo")

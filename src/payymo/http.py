@@ -1,0 +1,63 @@
+"""Helpers every view uses: the app's services, JSON bodies, problem responses."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import redis
+from flask import Response, current_app, request
+from pydantic import BaseModel, ValidationError
+
+from payymo.db import Database
+from payymo.errors import (
+    PROBLEM_MEDIA_TYPE,
+    MalformedJson,
+    ValidationFailed,
+    field_errors_from_pydantic,
+)
+from payymo.settings import Settings
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+EXTENSION_KEY = "payymo"
+
+
+@dataclass
+class AppServices:
+    """What one application instance holds: its settings and its connections."""
+
+    settings: Settings
+    db: Database
+    redis: redis.Redis | None
+
+
+def services() -> AppServices:
+    """The current application's services (inside a request or app context)."""
+    found: AppServices = current_app.extensions[EXTENSION_KEY]
+    return found
+
+
+def json_body(model: type[ModelT]) -> ModelT:
+    """Parse the request body as JSON and validate it: 400 if malformed, 422 with field errors."""
+    if not request.is_json:
+        raise MalformedJson(detail="expected a JSON body with Content-Type: application/json")
+    raw = request.get_data(cache=True)
+    try:
+        payload = json.loads(raw or b"null")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise MalformedJson(detail=f"the body is not valid JSON: {exc}") from None
+    try:
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        raise ValidationFailed(
+            detail="the body has invalid fields",
+            errors=field_errors_from_pydantic(exc.errors(include_url=False)),  # type: ignore[arg-type]
+        ) from None
+
+
+def problem_response(body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
+    response = Response(json.dumps(body), status=int(body["status"]), mimetype=PROBLEM_MEDIA_TYPE)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response

@@ -1,0 +1,1 @@
+"""Invoicing: the tenant's WHMCS installation and the local snapshot of its invoices."""

@@ -1,0 +1,1 @@
+"""Jobs: runs of background work (sync, reconcile, post, notify), their progress and errors."""

@@ -1,0 +1,114 @@
+"""Structured logging: JSON lines on stdout, with request and tenant context, no secrets."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import Mapping, MutableMapping
+from typing import Any
+
+import structlog
+
+REDACTED = "[redacted]"
+_SECRET_KEY_RE = re.compile(
+    r"pass(word)?|secret|token|api[_-]?key|authorization|cookie|signature|iban|access[_-]?key",
+    re.IGNORECASE,
+)
+# An IBAN anywhere in a message keeps its country code and last four characters.
+_IBAN_RE = re.compile(r"\b([A-Z]{2})\d{2}[A-Z0-9]{7,26}([A-Z0-9]{4})\b")
+
+
+def _redact_value(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: REDACTED if _is_secret_key(k) else _redact_value(v) for k, v in value.items()}
+    if isinstance(value, str):
+        return _IBAN_RE.sub(r"\1**…\2", value)
+    return value
+
+
+def _is_secret_key(key: object) -> bool:
+    return isinstance(key, str) and bool(_SECRET_KEY_RE.search(key))
+
+
+def redact_secrets(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """Blank every field whose name suggests a secret and mask IBANs in free text."""
+    for key in list(event_dict):
+        if _is_secret_key(key):
+            event_dict[key] = REDACTED
+        else:
+            event_dict[key] = _redact_value(event_dict[key])
+    return event_dict
+
+
+def add_context_keys(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """Every line carries request_id and tenant_id, null outside a request or tenant."""
+    event_dict.setdefault("request_id", None)
+    event_dict.setdefault("tenant_id", None)
+    return event_dict
+
+
+def _shared_processors() -> list[Any]:
+    return [
+        structlog.contextvars.merge_contextvars,
+        add_context_keys,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        redact_secrets,
+    ]
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """Send structlog and stdlib logging (werkzeug, gunicorn, alembic) to stdout as JSON."""
+    shared = _shared_processors()
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=shared,
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.dict_tracebacks,
+            structlog.processors.JSONRenderer(sort_keys=False),
+        ],
+    )
+    handler = _StdoutHandler()
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # Our own request line replaces werkzeug's access log.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+
+class _StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg] # generic only in stubs
+    """Writes to whatever `sys.stdout` is at the time (test capture, gunicorn's redirect)."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
+def get_logger(name: str) -> Any:
+    """A structlog logger; context (request_id, tenant_id) is merged in automatically."""
+    return structlog.stdlib.get_logger(name)
+
+
+def bind_context(**values: Any) -> None:
+    structlog.contextvars.bind_contextvars(**values)
+
+
+def clear_context() -> None:
+    structlog.contextvars.clear_contextvars()

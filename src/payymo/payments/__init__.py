@@ -1,0 +1,1 @@
+"""Payments: the tenant's Stripe account, its charges, payouts and balance transactions."""

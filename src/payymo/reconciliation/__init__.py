@@ -1,0 +1,1 @@
+"""Reconciliation: decisions about which invoices a payment pays, and posting them to WHMCS."""

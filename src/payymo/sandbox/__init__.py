@@ -1,0 +1,1 @@
+"""Sandbox: demo data and (later) the GoCardless, Stripe and WHMCS simulators."""

@@ -1,0 +1,40 @@
+"""Running the web app under gunicorn from `payymo serve`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+from payymo.settings import Settings
+
+
+class _Gunicorn(BaseApplication):  # type: ignore[misc] # gunicorn is untyped
+    def __init__(self, app: Flask, options: dict[str, Any]) -> None:
+        self._app = app
+        self._options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self._options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        return self._app
+
+
+def serve(app: Flask, settings: Settings, *, host: str, port: int) -> None:
+    """Serve `app` with gunicorn in the foreground until Ctrl-C or SIGTERM."""
+    options = {
+        "bind": f"{host}:{port}",
+        "workers": settings.web_workers,
+        "threads": settings.web_threads,
+        "worker_class": "gthread",
+        "accesslog": None,
+        "errorlog": "-",
+        "loglevel": settings.log_level.lower(),
+        "graceful_timeout": 10,
+        "timeout": 60,
+    }
+    _Gunicorn(app, options).run()

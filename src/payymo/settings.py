@@ -1,0 +1,157 @@
+"""One typed settings object, read once from the environment and `.env`."""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+FEATURE_PREFIX = "PAYYMO_FEATURE_"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_SQLITE_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'payymo.db'}"
+
+# Well-known keys for development and tests only; production and staging refuse to start
+# without their own (see `_require_secrets`).
+DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"  # noqa: S105
+DEV_ENCRYPTION_KEY = "ZGV2LWluc2VjdXJlLWVuY3J5cHRpb24ta2V5LTAwMDA="
+
+_TRUTHY = {"1", "true", "yes", "on"}
+_FALSY = {"0", "false", "no", "off", ""}
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TESTING = "testing"
+    STAGING = "staging"
+    PRODUCTION = "production"
+
+
+class SettingsError(Exception):
+    """The environment does not describe a runnable configuration."""
+
+
+class Settings(BaseSettings):
+    """Every setting Payymo reads; `.env.example` documents each one."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
+
+    payymo_env: Environment = Environment.DEVELOPMENT
+    secret_key: str = ""
+    encryption_keys: str = ""
+    database_url: str = ""
+    database_migration_url: str = ""
+    database_role: str = ""
+    database_pool_size: int = Field(default=10, ge=1, le=200)
+    redis_url: str = ""
+    log_level: str = "INFO"
+    host: str = "127.0.0.1"
+    port: int = Field(default=5000, ge=1, le=65535)
+    web_workers: int = Field(default=2, ge=1, le=64)
+    web_threads: int = Field(default=4, ge=1, le=64)
+    features: dict[str, bool] = Field(default_factory=dict)
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_log_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return level
+
+    @model_validator(mode="before")
+    @classmethod
+    def _collect_feature_flags(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        flags = dict(_feature_flags_from(_dotenv_values()))
+        flags.update(_feature_flags_from(os.environ))
+        flags.update(data.get("features") or {})
+        return {**data, "features": flags}
+
+    @model_validator(mode="after")
+    def _require_secrets(self) -> Settings:
+        if not self.is_strict:
+            return self
+        missing = [
+            name.upper()
+            for name in ("secret_key", "encryption_keys", "database_url")
+            if not getattr(self, name)
+        ]
+        if missing:
+            raise SettingsError(
+                f"PAYYMO_ENV={self.payymo_env.value} requires: {', '.join(missing)} (not set)"
+            )
+        return self
+
+    @property
+    def is_strict(self) -> bool:
+        """Staging and production run with real secrets only."""
+        return self.payymo_env in (Environment.STAGING, Environment.PRODUCTION)
+
+    @property
+    def effective_secret_key(self) -> str:
+        return self.secret_key or DEV_SECRET_KEY
+
+    @cached_property
+    def effective_encryption_keys(self) -> tuple[str, ...]:
+        keys = tuple(k.strip() for k in self.encryption_keys.split(",") if k.strip())
+        return keys or (DEV_ENCRYPTION_KEY,)
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or DEFAULT_SQLITE_URL
+
+    @property
+    def effective_migration_url(self) -> str:
+        return self.database_migration_url or self.effective_database_url
+
+    def feature(self, name: str) -> bool:
+        """Whether feature flag `PAYYMO_FEATURE_<NAME>` is switched on."""
+        return self.features.get(name.lower(), False)
+
+
+def _feature_flags_from(source: Any) -> dict[str, bool]:
+    flags: dict[str, bool] = {}
+    for key, raw in source.items():
+        if not key.upper().startswith(FEATURE_PREFIX) or raw is None:
+            continue
+        value = str(raw).strip().lower()
+        if value not in _TRUTHY | _FALSY:
+            raise SettingsError(f"{key.upper()}={raw!r}: expected one of true/false/1/0/on/off")
+        flags[key[len(FEATURE_PREFIX) :].lower()] = value in _TRUTHY
+    return flags
+
+
+def _dotenv_values() -> dict[str, str | None]:
+    from dotenv import dotenv_values  # noqa: PLC0415 - pydantic-settings' own dependency
+
+    env_file = Path(".env")
+    return dict(dotenv_values(env_file)) if env_file.is_file() else {}
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings from the environment, with explicit overrides winning."""
+    try:
+        return Settings(**overrides)
+    except SettingsError:
+        raise
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError
+        raise SettingsError(_describe_validation_error(exc)) from exc
+
+
+def _describe_validation_error(exc: ValueError) -> str:
+    errors = getattr(exc, "errors", None)
+    if not callable(errors):
+        return str(exc)
+    parts = []
+    for err in errors():
+        field = ".".join(str(p) for p in err.get("loc", ())) or "settings"
+        parts.append(f"{field.upper()}: {err.get('msg')}")
+    return "invalid settings: " + "; ".join(parts)

@@ -1,0 +1,1 @@
+"""Tenants: one hosting company, one WHMCS installation."""

@@ -1,0 +1,33 @@
+"""Tenant lookups. The tenants table is itself row-level protected: a session sees its own."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from payymo.db import set_tenant
+from payymo.tenants.models import Tenant
+
+
+def get(session: Session, tenant_id: uuid.UUID) -> Tenant | None:
+    return session.scalars(select(Tenant).where(Tenant.id == tenant_id)).one_or_none()
+
+
+def find_by_slug(session: Session, slug: str) -> Tenant | None:
+    """The live tenant with `slug`, found even before the session is scoped to a tenant.
+
+    On PostgreSQL row-level security hides every tenant but the current one, so the id is
+    resolved by the SECURITY DEFINER function `payymo_tenant_lookup` (migration 0002), which
+    reveals nothing but the id; the row itself is then read inside that tenant's scope.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return session.scalars(
+            select(Tenant).where(Tenant.slug == slug, Tenant.deleted_at.is_(None))
+        ).one_or_none()
+    tenant_id = session.scalar(text("SELECT payymo_tenant_lookup(:slug)"), {"slug": slug})
+    if tenant_id is None:
+        return None
+    set_tenant(session, tenant_id)
+    return get(session, tenant_id)

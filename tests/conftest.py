@@ -1,0 +1,152 @@
+"""Shared fixtures: settings, and one database per backend (SQLite always, PostgreSQL when up).
+
+PostgreSQL tests are marked `postgres`. Without a server they are skipped with a notice, except
+under CI=true, where a missing server fails the run instead.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from payymo import migrate
+from payymo.db import Database, make_engine
+from payymo.settings import Settings, load_settings
+
+PG_ADMIN_URL = os.environ.get(
+    "PAYYMO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+PG_APP_ROLE = "payymo_app"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+_postgres_error: str | None = None
+
+
+def _probe_postgres() -> str | None:
+    engine = sa.create_engine(PG_ADMIN_URL, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+    except sa.exc.OperationalError as exc:
+        return str(exc.orig).strip().splitlines()[0]
+    finally:
+        engine.dispose()
+    return None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _postgres_error  # noqa: PLW0603 - probed once per run, read by the hooks below
+    _postgres_error = _probe_postgres()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    if _postgres_error is None:
+        return f"PostgreSQL: available ({make_url(PG_ADMIN_URL).host}); postgres suites run"
+    return f"PostgreSQL: UNAVAILABLE ({_postgres_error}); postgres suites skipped"
+
+
+def require_postgres() -> None:
+    """Skip (or, under CI=true, fail) when no PostgreSQL server answers."""
+    if _postgres_error is None:
+        return
+    message = f"PostgreSQL unavailable: {_postgres_error}"
+    if IN_CI:
+        pytest.fail(f"{message} (CI=true requires it)")
+    pytest.skip(message)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    counts: dict[str, int] = {}
+    for outcome in ("passed", "failed", "skipped", "error"):
+        for report in terminalreporter.stats.get(outcome, []):
+            if "postgres" in getattr(report, "keywords", {}) and report.when in ("call", "setup"):
+                counts[outcome] = counts.get(outcome, 0) + 1
+    summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "none ran"
+    terminalreporter.write_line(f"PostgreSQL-backed tests: {summary}")
+
+
+def make_settings(**overrides: Any) -> Settings:
+    """Settings for tests: development defaults, nothing read from a developer's `.env`."""
+    base: dict[str, Any] = {"payymo_env": "testing", "_env_file": None, "log_level": "WARNING"}
+    return load_settings(**{**base, **overrides})
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path: Path = tmp_path_factory.mktemp("sqlite") / "payymo.db"
+    url = f"sqlite:///{path}"
+    migrate.upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh database for this test run, migrated to head by the (superuser) admin role."""
+    require_postgres()
+    name = f"payymo_test_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        migrate.upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_engine(sqlite_url: str) -> Iterator[sa.Engine]:
+    engine = make_engine(sqlite_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgresql_engine(postgres_url: str) -> Iterator[sa.Engine]:
+    """Connects as the superuser but acts as payymo_app, so row-level security applies."""
+    engine = make_engine(postgres_url, role=PG_APP_ROLE)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest) -> sa.Engine:
+    """Each test using it runs once on SQLite and once on PostgreSQL."""
+    found: sa.Engine = request.getfixturevalue(f"{request.param}_engine")
+    return found
+
+
+@pytest.fixture
+def db(engine: sa.Engine) -> Iterator[Database]:
+    """A Database whose every unit of work is rolled back when the test ends."""
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        try:
+            yield Database.bound_to(connection)
+        finally:
+            transaction.rollback()
+
+
+REDIS_URL = os.environ.get("PAYYMO_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def require_redis() -> None:
+    """Skip (or, under CI=true, fail) when no Redis server answers."""
+    import redis  # noqa: PLC0415
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.RedisError as exc:
+        if IN_CI:
+            pytest.fail(f"Redis unavailable: {exc} (CI=true requires it)")
+        pytest.skip(f"Redis unavailable: {exc}")

@@ -1,0 +1,96 @@
+"""The schema: migrations match the models, go down and up again, and protect every tenant table."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from payymo import migrate
+from payymo.db import tenant_owned_tables
+from payymo.models import Base
+from tests.conftest import PG_ADMIN_URL, require_postgres
+
+
+def test_sqlite_schema_matches_the_models(sqlite_engine: sa.Engine) -> None:
+    with sqlite_engine.connect() as connection:
+        assert migrate.drift(connection) == []
+
+
+@pytest.mark.postgres
+def test_postgresql_schema_matches_the_models(postgres_url: str) -> None:
+    assert migrate.check(postgres_url) == []
+
+
+@pytest.mark.postgres
+def test_postgresql_migrations_go_down_to_base_and_up_again() -> None:
+    require_postgres()
+    name = f"payymo_updown_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        migrate.upgrade(url)
+        assert _tables(url) >= set(Base.metadata.tables)
+        migrate.downgrade(url, "base")
+        assert _tables(url) == {"alembic_version"}
+        migrate.upgrade(url)
+        assert _tables(url) >= set(Base.metadata.tables)
+        assert migrate.check(url) == []
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.mark.postgres
+def test_every_table_with_a_tenant_id_is_forced_under_row_level_security(
+    postgres_url: str,
+) -> None:
+    engine = sa.create_engine(postgres_url, poolclass=sa.pool.NullPool)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.text(
+                """
+                SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity,
+                       count(p.polname) AS policies
+                FROM pg_class c
+                JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public'
+                JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id'
+                LEFT JOIN pg_policy p ON p.polrelid = c.oid
+                WHERE c.relkind = 'r'
+                GROUP BY c.relname, c.relrowsecurity, c.relforcerowsecurity
+                """
+            )
+        ).all()
+    engine.dispose()
+    found = {row.relname for row in rows}
+    assert found == set(tenant_owned_tables())
+    unprotected = [r.relname for r in rows if not (r.relrowsecurity and r.relforcerowsecurity)]
+    assert unprotected == []
+    assert all(row.policies >= 1 for row in rows)
+
+
+def test_tenant_id_leads_an_index_on_every_tenant_table() -> None:
+    for name in tenant_owned_tables():
+        table = Base.metadata.tables[name]
+        leading = [
+            next(iter(c.columns)).name
+            for c in [*table.indexes, *table.constraints]
+            if isinstance(c, sa.Index | sa.UniqueConstraint) and c.columns
+        ]
+        assert "tenant_id" in leading, f"{name} has no index led by tenant_id"
+        tenant_id = table.columns["tenant_id"]
+        assert not tenant_id.nullable
+        assert [fk.column.table.name for fk in tenant_id.foreign_keys] == ["tenants"]
+
+
+def _tables(url: str) -> set[str]:
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        return set(sa.inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
