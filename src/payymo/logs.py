@@ -63,33 +63,52 @@ def _shared_processors() -> list[Any]:
     ]
 
 
-def configure_logging(level: str = "INFO") -> None:
-    """Send structlog and stdlib logging (werkzeug, gunicorn, alembic) to stdout as JSON."""
-    shared = _shared_processors()
-    structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
-        logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
-        cache_logger_on_first_use=True,
-    )
-    formatter = structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=shared,
+def json_formatter() -> logging.Formatter:
+    """The formatter that renders every log record, ours or a library's, as one JSON line."""
+    return structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=_shared_processors(),
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.dict_tracebacks,
             structlog.processors.JSONRenderer(sort_keys=False),
         ],
     )
-    handler = _StdoutHandler()
-    handler.setFormatter(formatter)
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """Send structlog and stdlib logging (werkzeug, gunicorn, alembic) to stdout as JSON."""
+    structlog.configure(
+        processors=[*_shared_processors(), structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    handler = StdoutHandler()
+    handler.setFormatter(json_formatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # Our own request line replaces werkzeug's access log.
+    # Our own request line replaces werkzeug's access log; /readyz would make Alembic chatty.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
 
 
-class _StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg] # generic only in stubs
+def logging_dict_config(level: str) -> dict[str, Any]:
+    """The same setup as a `logging.config.dictConfig` dict, for gunicorn's `logconfig_dict`."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": json_formatter}},
+        "handlers": {"stdout": {"class": f"{__name__}.StdoutHandler", "formatter": "json"}},
+        "root": {"level": level, "handlers": ["stdout"]},
+        "loggers": {
+            "gunicorn.error": {"level": level, "handlers": [], "propagate": True},
+            "gunicorn.access": {"level": "WARNING", "handlers": [], "propagate": False},
+        },
+    }
+
+
+class StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg] # generic only in stubs
     """Writes to whatever `sys.stdout` is at the time (test capture, gunicorn's redirect)."""
 
     @property

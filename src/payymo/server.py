@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
+from payymo.logs import logging_dict_config
 from payymo.settings import Settings
 
 
@@ -32,8 +33,8 @@ def serve(app: Flask, settings: Settings, *, host: str, port: int) -> None:
         "threads": settings.web_threads,
         "worker_class": "gthread",
         "accesslog": None,
-        "errorlog": "-",
-        "loglevel": settings.log_level.lower(),
+        "logconfig_dict": logging_dict_config(settings.log_level),
+        "control_socket_disable": True,
         "graceful_timeout": 10,
         "timeout": 60,
     }
