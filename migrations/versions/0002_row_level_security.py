@@ -19,12 +19,13 @@ from collections.abc import Sequence
 
 from alembic import op
 
+from payymo.rls import ALL_VERBS, APP_ROLE, protect, unprotect
+
 revision: str = "0002"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-APP_ROLE = "payymo_app"
 TENANT_TABLES = (
     "users",
     "api_keys",
@@ -69,8 +70,7 @@ def upgrade() -> None:
     op.execute(f"GRANT USAGE ON SCHEMA public TO {APP_ROLE}")
     op.execute(f"GRANT EXECUTE ON FUNCTION payymo_current_tenant() TO {APP_ROLE}")
     op.execute(f"GRANT SELECT ON alembic_version TO {APP_ROLE}")
-    op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON tenants TO {APP_ROLE}")
-    _protect("tenants", "id", force=False)
+    protect(op, "tenants", column="id", force=False)
     op.execute(
         """
         CREATE FUNCTION payymo_tenant_lookup(tenant_slug text) RETURNS uuid
@@ -81,34 +81,15 @@ def upgrade() -> None:
     op.execute("REVOKE ALL ON FUNCTION payymo_tenant_lookup(text) FROM PUBLIC")
     op.execute(f"GRANT EXECUTE ON FUNCTION payymo_tenant_lookup(text) TO {APP_ROLE}")
     for table in TENANT_TABLES:
-        verbs = (
-            "SELECT, INSERT, DELETE"
-            if table in APPEND_ONLY_TABLES
-            else ("SELECT, INSERT, UPDATE, DELETE")
-        )
-        op.execute(f"GRANT {verbs} ON {table} TO {APP_ROLE}")
-        _protect(table, "tenant_id")
-
-
-def _protect(table: str, column: str, *, force: bool = True) -> None:
-    op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-    if force:
-        op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-    op.execute(
-        f"CREATE POLICY tenant_isolation ON {table} "
-        f"USING ({column} = payymo_current_tenant()) "
-        f"WITH CHECK ({column} = payymo_current_tenant())"
-    )
+        verbs = "SELECT, INSERT, DELETE" if table in APPEND_ONLY_TABLES else ALL_VERBS
+        protect(op, table, verbs=verbs)
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
     for table in ("tenants", *TENANT_TABLES):
-        op.execute(f"DROP POLICY IF EXISTS tenant_isolation ON {table}")
-        op.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
-        op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
-        op.execute(f"REVOKE ALL ON {table} FROM {APP_ROLE}")
+        unprotect(op, table)
     op.execute(f"REVOKE ALL ON alembic_version FROM {APP_ROLE}")
     op.execute(f"REVOKE ALL ON SCHEMA public FROM {APP_ROLE}")
     op.execute("DROP FUNCTION payymo_tenant_lookup(text)")

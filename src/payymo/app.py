@@ -10,11 +10,18 @@ from typing import Any
 import redis
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from payymo.api.ratelimit import register_rate_limits
+from payymo.api.security import register_security
+from payymo.blueprints import api_blueprints
+from payymo.clock import Clock, SystemClock
+from payymo.crypto import SecretBox
 from payymo.db import Database
 from payymo.errors import ProblemError, problem_body
 from payymo.http import EXTENSION_KEY, AppServices, problem_response
 from payymo.logs import bind_context, clear_context, configure_logging, get_logger
+from payymo.mail import Mailer, make_mailer
 from payymo.settings import Settings, SettingsError, load_settings
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -23,20 +30,30 @@ _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 log = get_logger("payymo.web")
 
 
-def create_app(settings: Settings | None = None) -> Flask:
-    """Build the web app; `settings` overrides the environment (tests pass their own)."""
+def create_app(
+    settings: Settings | None = None, *, clock: Clock | None = None, mailer: Mailer | None = None
+) -> Flask:
+    """Build the web app; tests pass their own settings, clock and mailer."""
     settings = settings or load_settings()
     configure_logging(settings.log_level)
     app = Flask("payymo")
     app.config.update(SECRET_KEY=settings.effective_secret_key, JSON_SORT_KEYS=False)
-    register_services(app, settings)
+    if settings.trusted_proxies:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies
+        )
+    register_services(app, settings, clock=clock or SystemClock(), mailer=mailer)
     register_request_context(app)
     register_error_handlers(app)
     register_blueprints(app)
+    register_security(app, settings)
+    register_rate_limits(app, settings)
     return app
 
 
-def register_services(app: Flask, settings: Settings) -> None:
+def register_services(
+    app: Flask, settings: Settings, *, clock: Clock, mailer: Mailer | None
+) -> None:
     db = Database(
         settings.effective_database_url,
         role=settings.database_role,
@@ -49,7 +66,14 @@ def register_services(app: Flask, settings: Settings) -> None:
     )
     if settings.is_strict and (reason := db.rls_bypass_reason()):
         raise SettingsError(reason)
-    app.extensions[EXTENSION_KEY] = AppServices(settings=settings, db=db, redis=redis_client)
+    app.extensions[EXTENSION_KEY] = AppServices(
+        settings=settings,
+        db=db,
+        redis=redis_client,
+        clock=clock,
+        mailer=mailer or make_mailer(settings),
+        box=SecretBox(settings.effective_encryption_keys),
+    )
 
 
 def register_request_context(app: Flask) -> None:
@@ -106,6 +130,5 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from payymo.health.views import blueprint as health  # noqa: PLC0415 - avoids import cycles
-
-    app.register_blueprint(health)
+    for blueprint in api_blueprints():
+        app.register_blueprint(blueprint)

@@ -73,6 +73,14 @@ class Conflict(ProblemError):
     status, slug, title = 409, "conflict", "Conflict"
 
 
+class MfaRequired(ProblemError):
+    status, slug, title = 401, "mfa-required", "A second factor is required"
+
+
+class TooManyRequests(ProblemError):
+    status, slug, title = 429, "too-many-requests", "Too many requests"
+
+
 class ValidationFailed(ProblemError):
     status, slug, title = 422, "validation-failed", "Request validation failed"
 

@@ -10,6 +10,8 @@ import redis
 from flask import Response, current_app, request
 from pydantic import BaseModel, ValidationError
 
+from payymo.clock import Clock
+from payymo.crypto import SecretBox
 from payymo.db import Database
 from payymo.errors import (
     PROBLEM_MEDIA_TYPE,
@@ -17,6 +19,7 @@ from payymo.errors import (
     ValidationFailed,
     field_errors_from_pydantic,
 )
+from payymo.mail import Mailer
 from payymo.settings import Settings
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -30,6 +33,9 @@ class AppServices:
     settings: Settings
     db: Database
     redis: redis.Redis | None
+    clock: Clock
+    mailer: Mailer
+    box: SecretBox
 
 
 def services() -> AppServices:

@@ -9,6 +9,7 @@ from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 import structlog
+import structlog.tracebacks
 
 REDACTED = "[redacted]"
 _SECRET_KEY_RE = re.compile(
@@ -69,7 +70,10 @@ def json_formatter() -> logging.Formatter:
         foreign_pre_chain=_shared_processors(),
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-            structlog.processors.dict_tracebacks,
+            # Frame locals can hold passwords, tokens and SQL parameters: never log them.
+            structlog.processors.ExceptionRenderer(
+                structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+            ),
             structlog.processors.JSONRenderer(sort_keys=False),
         ],
     )

@@ -1,7 +1,7 @@
 """Every model, imported once so `Base.metadata` is complete (Alembic, tests, the CLI)."""
 
 from payymo.audit.models import AuditEntry
-from payymo.auth.models import ApiKey, User
+from payymo.auth.models import ApiKey, Invitation, PasswordResetToken, RefreshToken, User
 from payymo.banking.models import BankAccount, BankConnection, BankTransaction
 from payymo.db import Base
 from payymo.invoicing.models import Invoice, WhmcsConnection
@@ -25,9 +25,12 @@ __all__ = [
     "BankTransaction",
     "Base",
     "Decision",
+    "Invitation",
     "Invoice",
     "JobRun",
+    "PasswordResetToken",
     "Posting",
+    "RefreshToken",
     "StripeBalanceTransaction",
     "StripeConnection",
     "StripePayment",

@@ -31,6 +31,12 @@ class Environment(StrEnum):
     PRODUCTION = "production"
 
 
+class EmailBackend(StrEnum):
+    CONSOLE = "console"
+    SMTP = "smtp"
+    MEMORY = "memory"
+
+
 class SettingsError(Exception):
     """The environment does not describe a runnable configuration."""
 
@@ -55,6 +61,21 @@ class Settings(BaseSettings):
     port: int = Field(default=5000, ge=1, le=65535)
     web_workers: int = Field(default=2, ge=1, le=64)
     web_threads: int = Field(default=4, ge=1, le=64)
+    public_url: str = "http://127.0.0.1:5000"
+    cors_origins: str = ""
+    trusted_proxies: int = Field(default=0, ge=0, le=5)
+    access_token_minutes: int = Field(default=15, ge=1, le=60)
+    refresh_token_days: int = Field(default=30, ge=1, le=365)
+    rate_limit_auth: str = "20/minute"
+    rate_limit_api: str = "600/minute"
+    rate_limit_expensive: str = "10/minute"
+    email_backend: EmailBackend | None = None
+    email_from: str = "Payymo <no-reply@payymo.local>"
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = True
     features: dict[str, bool] = Field(default_factory=dict)
 
     @field_validator("log_level")
@@ -79,11 +100,10 @@ class Settings(BaseSettings):
     def _require_secrets(self) -> Settings:
         if not self.is_strict:
             return self
-        missing = [
-            name.upper()
-            for name in ("secret_key", "encryption_keys", "database_url")
-            if not getattr(self, name)
-        ]
+        required = ["secret_key", "encryption_keys", "database_url"]
+        if self.effective_email_backend is EmailBackend.SMTP:
+            required.append("smtp_host")
+        missing = [name.upper() for name in required if not getattr(self, name)]
         if missing:
             raise SettingsError(
                 f"PAYYMO_ENV={self.payymo_env.value} requires: {', '.join(missing)} (not set)"
@@ -94,6 +114,17 @@ class Settings(BaseSettings):
     def is_strict(self) -> bool:
         """Staging and production run with real secrets only."""
         return self.payymo_env in (Environment.STAGING, Environment.PRODUCTION)
+
+    @property
+    def effective_email_backend(self) -> EmailBackend:
+        """SMTP in staging and production, the console elsewhere, unless EMAIL_BACKEND says."""
+        if self.email_backend is not None:
+            return self.email_backend
+        return EmailBackend.SMTP if self.is_strict else EmailBackend.CONSOLE
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
 
     @property
     def effective_secret_key(self) -> str:

@@ -30,6 +30,7 @@ def bank_transaction(session: Session, *, account: BankAccount, **fields: Any) -
         "provider_transaction_id": uuid.uuid4().hex,
         "status": TransactionStatus.BOOKED,
         "booking_date": date(2026, 11, 2),
+        "transaction_date": date(2026, 11, 2),
         "amount_minor": 4500,
         "currency": account.currency,
         "remittance": "INV-1001",

@@ -70,6 +70,7 @@ def test_production_refuses_a_database_role_that_bypasses_rls(
         SECRET_KEY="x" * 32,
         ENCRYPTION_KEYS="ZGV2LWluc2VjdXJlLWVuY3J5cHRpb24ta2V5LTAwMDA=",
         DATABASE_URL=postgres_url,
+        SMTP_HOST="smtp.example.com",
     )
     result = run("serve", "--port", str(_free_port()), env=env, cwd=tmp_path)
     assert result.returncode == 2

@@ -7,7 +7,15 @@ SECRETS = ("SECRET_KEY", "ENCRYPTION_KEYS", "DATABASE_URL")
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: pytest.TempPathFactory) -> None:
-    for name in (*SECRETS, "PAYYMO_ENV", "LOG_LEVEL", "DATABASE_ROLE", "REDIS_URL"):
+    for name in (
+        *SECRETS,
+        "PAYYMO_ENV",
+        "LOG_LEVEL",
+        "DATABASE_ROLE",
+        "REDIS_URL",
+        "SMTP_HOST",
+        "EMAIL_BACKEND",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # no developer .env leaks in
 
@@ -45,8 +53,20 @@ def test_production_starts_with_its_secrets(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("SECRET_KEY", "s3cret-value")
     monkeypatch.setenv("ENCRYPTION_KEYS", "a,b")
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://app@db/payymo")
+    monkeypatch.setenv("SMTP_HOST", "smtp.example.com")
     settings = load_settings()
     assert settings.effective_encryption_keys == ("a", "b")
+
+
+def test_production_sends_email_by_smtp_and_needs_its_host(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAYYMO_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "s3cret-value")
+    monkeypatch.setenv("ENCRYPTION_KEYS", "a")
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://app@db/payymo")
+    with pytest.raises(SettingsError, match="SMTP_HOST"):
+        load_settings()
+    monkeypatch.setenv("EMAIL_BACKEND", "console")
+    assert load_settings().effective_email_backend == "console"
 
 
 def test_unknown_environment_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
 from payymo.audit.models import ActorType, AuditEntry
+
+if TYPE_CHECKING:
+    from payymo.audit.schemas import AuditQuery
+    from payymo.http import AppServices
 
 
 @dataclass(frozen=True)
@@ -53,3 +57,13 @@ def record(
     )
     session.add(entry)
     return entry
+
+
+def list_entries(
+    app: AppServices, *, tenant_id: uuid.UUID, query: AuditQuery
+) -> tuple[list[AuditEntry], str | None]:
+    """A page of the tenant's audit log, newest first."""
+    from payymo.audit import repository  # noqa: PLC0415 - record() is imported everywhere; keep it light
+
+    with app.db.unit_of_work(tenant_id) as session:
+        return repository.entry_page(session, tenant_id, query)

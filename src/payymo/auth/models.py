@@ -32,6 +32,8 @@ class User(TenantOwned, Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     mfa_secret_encrypted: Mapped[str | None] = mapped_column(default=None)
     mfa_enabled: Mapped[bool] = mapped_column(default=False)
+    # argon2 hashes of the unused one-time recovery codes.
+    mfa_recovery_hashes: Mapped[list[Any]] = mapped_column(default=list)
     failed_login_count: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(default=None)
     last_login_at: Mapped[datetime | None] = mapped_column(default=None)
@@ -46,11 +48,56 @@ class ApiKey(TenantOwned, Base):
 
     name: Mapped[str] = mapped_column(String(200))
     prefix: Mapped[str] = mapped_column(String(32), unique=True)
-    secret_hash: Mapped[str] = mapped_column(String(255))
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
     scopes: Mapped[list[Any]] = mapped_column(default=list)
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), default=None
     )
     last_used_at: Mapped[datetime | None] = mapped_column(default=None)
     expires_at: Mapped[datetime | None] = mapped_column(default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class RefreshToken(TenantOwned, Base):
+    """One link of a rotating refresh-token chain; reuse of a spent link revokes its family."""
+
+    __tablename__ = "refresh_tokens"
+    __table_args__ = (
+        Index(None, "tenant_id", "family_id"),
+        Index(None, "tenant_id", "user_id"),
+    )
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    family_id: Mapped[uuid.UUID] = mapped_column()
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column(default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    user_agent: Mapped[str] = mapped_column(String(256), default="")
+
+
+class PasswordResetToken(TenantOwned, Base):
+    __tablename__ = "password_reset_tokens"
+    __table_args__ = (Index(None, "tenant_id", "user_id"),)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Invitation(TenantOwned, Base):
+    """An emailed invitation to join a tenant with a role; accepted once."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (Index(None, "tenant_id", "email"),)
+
+    email: Mapped[str] = mapped_column(String(320))
+    role: Mapped[Role] = mapped_column(str_enum(Role, "invitation_role"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    expires_at: Mapped[datetime] = mapped_column()
+    accepted_at: Mapped[datetime | None] = mapped_column(default=None)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -21,6 +21,10 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
+def valid_email(email: str) -> bool:
+    return bool(_EMAIL_RE.match(email))
+
+
 def create_user(
     db: Database,
     *,
@@ -34,7 +38,7 @@ def create_user(
     """Create a user in `tenant_id` with an argon2id password hash; emails are unique per tenant."""
     email = normalize_email(email)
     errors = []
-    if not _EMAIL_RE.match(email):
+    if not valid_email(email):
         errors.append(FieldError("email", "not a valid email address"))
     if problem := validate_password(password):
         errors.append(FieldError("password", problem))

@@ -108,8 +108,8 @@ class BankTransaction(TenantOwned, Base):
             postgresql_where=text("provider_transaction_id IS NULL"),
             sqlite_where=text("provider_transaction_id IS NULL"),
         ),
-        Index(None, "tenant_id", "booking_date", "id"),
-        Index(None, "tenant_id", "account_id", "booking_date", "id"),
+        Index(None, "tenant_id", "transaction_date", "id"),
+        Index(None, "tenant_id", "account_id", "transaction_date", "id"),
     )
 
     account_id: Mapped[uuid.UUID] = mapped_column(
@@ -123,6 +123,9 @@ class BankTransaction(TenantOwned, Base):
     )
     booking_date: Mapped[date | None] = mapped_column(default=None)
     value_date: Mapped[date | None] = mapped_column(default=None)
+    # booking date, else value date, else the day it was first seen: never null, so lists can
+    # page through it with a keyset.
+    transaction_date: Mapped[date] = mapped_column()
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     counterparty_name: Mapped[str] = mapped_column(String(200), default="")

@@ -127,9 +127,9 @@ class Posting(TenantOwned, Base):
         Index(None, "tenant_id", "status", "next_attempt_at"),
     )
 
-    allocation_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("allocations.id", ondelete="RESTRICT")
-    )
+    # NO ACTION, not RESTRICT: checked at statement end, so a tenant purge's cascade can remove
+    # allocations and their postings together, while deleting a posted allocation alone fails.
+    allocation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("allocations.id"))
     whmcs_invoice_id: Mapped[int] = mapped_column(BigInteger)
     transid: Mapped[str] = mapped_column(String(128))
     gateway: Mapped[str] = mapped_column(String(64))

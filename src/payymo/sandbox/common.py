@@ -202,7 +202,9 @@ class SimServer:
     def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
         # threaded=True gives werkzeug's ThreadedWSGIServer, whose threads are daemons.
         self._server: BaseWSGIServer = make_server(host, port, app, threaded=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def url(self) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -31,3 +33,28 @@ def find_by_slug(session: Session, slug: str) -> Tenant | None:
         return None
     set_tenant(session, tenant_id)
     return get(session, tenant_id)
+
+
+@dataclass(frozen=True)
+class TenantRow:
+    id: uuid.UUID
+    name: str
+    slug: str
+    status: str
+    default_currency: str
+    created_at: datetime
+
+
+def all_tenants(session: Session) -> list[TenantRow]:
+    """Every live tenant. On PostgreSQL through `payymo_platform_tenants()` (migration 0004),
+    since row-level security shows a session only its own tenant."""
+    if session.get_bind().dialect.name == "postgresql":
+        rows = session.execute(text("SELECT * FROM payymo_platform_tenants()")).mappings()
+        return [TenantRow(**row) for row in rows]
+    tenants = session.scalars(
+        select(Tenant).where(Tenant.deleted_at.is_(None)).order_by(Tenant.created_at)
+    )
+    return [
+        TenantRow(t.id, t.name, t.slug, t.status.value, t.default_currency, t.created_at)
+        for t in tenants
+    ]

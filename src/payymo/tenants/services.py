@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import IO
 
 from sqlalchemy.exc import IntegrityError
 
 from payymo.audit.services import Actor, record
 from payymo.db import Database
-from payymo.errors import Conflict, FieldError, ValidationFailed
+from payymo.errors import Conflict, FieldError, NotFound, ValidationFailed
+from payymo.http import AppServices
 from payymo.money import MoneyError, parse_currency
-from payymo.tenants import repository
+from payymo.tenants import gdpr, repository
 from payymo.tenants.models import Tenant
+from payymo.tenants.schemas import TenantSettingsModel
 
 _SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
@@ -67,3 +70,102 @@ def find_tenant_by_slug(db: Database, slug: str) -> Tenant | None:
     """Look a tenant up by slug, for operator tools (CLI) that name tenants by slug."""
     with db.unit_of_work() as session:
         return repository.find_by_slug(session, slug)
+
+
+def get_tenant(app: AppServices, *, tenant_id: uuid.UUID) -> Tenant:
+    with app.db.unit_of_work(tenant_id) as session:
+        tenant = repository.get(session, tenant_id)
+        if tenant is None:
+            raise NotFound(detail="no such tenant")
+        return tenant
+
+
+def update_tenant(
+    app: AppServices,
+    *,
+    tenant_id: uuid.UUID,
+    actor: Actor,
+    name: str | None,
+    default_currency: str | None,
+) -> Tenant:
+    """Rename the tenant or change its default currency."""
+    with app.db.unit_of_work(tenant_id) as session:
+        tenant = repository.get(session, tenant_id)
+        if tenant is None:
+            raise NotFound(detail="no such tenant")
+        before = {"name": tenant.name, "default_currency": tenant.default_currency}
+        tenant.name = name.strip() if name is not None else tenant.name
+        tenant.default_currency = default_currency or tenant.default_currency
+        record(
+            session,
+            tenant_id=tenant_id,
+            actor=actor,
+            action="tenant.updated",
+            object_type="tenant",
+            object_id=tenant_id,
+            before=before,
+            after={"name": tenant.name, "default_currency": tenant.default_currency},
+        )
+        return tenant
+
+
+def get_settings(app: AppServices, *, tenant_id: uuid.UUID) -> TenantSettingsModel:
+    return TenantSettingsModel.model_validate(get_tenant(app, tenant_id=tenant_id).settings)
+
+
+def replace_settings(
+    app: AppServices, *, tenant_id: uuid.UUID, actor: Actor, settings: TenantSettingsModel
+) -> TenantSettingsModel:
+    """Replace the tenant's settings (matching rules included) as a whole."""
+    with app.db.unit_of_work(tenant_id) as session:
+        tenant = repository.get(session, tenant_id)
+        if tenant is None:
+            raise NotFound(detail="no such tenant")
+        before = dict(tenant.settings)
+        tenant.settings = settings.model_dump(mode="json")
+        record(
+            session,
+            tenant_id=tenant_id,
+            actor=actor,
+            action="tenant.settings_changed",
+            object_type="tenant",
+            object_id=tenant_id,
+            before=before,
+            after=tenant.settings,
+        )
+    return settings
+
+
+def export_tenant(app: AppServices, *, tenant_id: uuid.UUID, actor: Actor) -> IO[bytes]:
+    """Everything the tenant has stored, as a zip of JSON and CSV files (GDPR access)."""
+    with app.db.unit_of_work(tenant_id) as session:
+        record(
+            session,
+            tenant_id=tenant_id,
+            actor=actor,
+            action="tenant.exported",
+            object_type="tenant",
+            object_id=tenant_id,
+        )
+        session.flush()
+        return gdpr.write_archive(session, tenant_id)
+
+
+def delete_tenant(app: AppServices, *, tenant_id: uuid.UUID, confirm: str) -> None:
+    """Purge the tenant and every row it owns (GDPR erasure); `confirm` must be its slug."""
+    with app.db.unit_of_work(tenant_id) as session:
+        tenant = repository.get(session, tenant_id)
+        if tenant is None:
+            raise NotFound(detail="no such tenant")
+        if confirm != tenant.slug:
+            raise ValidationFailed(
+                detail="confirmation does not match",
+                errors=[FieldError("confirm", "must be the tenant's slug")],
+            )
+        session.delete(tenant)
+
+
+def list_all_tenants(app: AppServices) -> list[repository.TenantRow]:
+    """Every tenant, for platform operators (bypasses tenant scoping by design)."""
+    with app.db.unit_of_work() as session:
+        return repository.all_tenants(session)

@@ -1,0 +1,1 @@
+"""The v1 API's shared machinery: endpoint declaration, authentication, OpenAPI, rate limits."""

@@ -1,0 +1,66 @@
+"""TOTP second factor (RFC 6238 through pyotp) and one-time recovery codes."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+import pyotp
+
+from payymo.auth.models import User
+from payymo.auth.passwords import hash_password, verify_password
+from payymo.crypto import SecretBox
+
+ISSUER = "Payymo"
+RECOVERY_CODES = 10
+_RECOVERY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    secret: str
+    otpauth_uri: str
+
+
+def start_enrolment(user: User, box: SecretBox) -> Enrolment:
+    """Give `user` a new, not yet active TOTP secret (stored encrypted)."""
+    secret = pyotp.random_base32()
+    user.mfa_secret_encrypted = box.encrypt(secret)
+    user.mfa_enabled = False
+    uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
+    return Enrolment(secret, uri)
+
+
+def totp_matches(user: User, box: SecretBox, code: str, now: datetime) -> bool:
+    """Whether `code` is the user's current TOTP (one step of clock drift either way)."""
+    if not user.mfa_secret_encrypted or not code.strip().isdigit():
+        return False
+    totp = pyotp.TOTP(box.decrypt(user.mfa_secret_encrypted))
+    return bool(totp.verify(code.strip(), for_time=now, valid_window=1))
+
+
+def new_recovery_codes(user: User) -> list[str]:
+    """Replace the user's recovery codes; the plaintext codes are shown once."""
+    codes = [
+        "-".join("".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(5)) for _ in range(2))
+        for _ in range(RECOVERY_CODES)
+    ]
+    user.mfa_recovery_hashes = [hash_password(code) for code in codes]
+    return codes
+
+
+def use_recovery_code(user: User, code: str) -> bool:
+    """Spend `code` if it is one of the user's unused recovery codes."""
+    normalized = code.strip().upper()
+    for stored in list(user.mfa_recovery_hashes):
+        if verify_password(stored, normalized):
+            user.mfa_recovery_hashes = [h for h in user.mfa_recovery_hashes if h != stored]
+            return True
+    return False
+
+
+def disable(user: User) -> None:
+    user.mfa_enabled = False
+    user.mfa_secret_encrypted = None
+    user.mfa_recovery_hashes = []

@@ -1,0 +1,110 @@
+"""Token formats: short-lived access JWTs, and opaque secrets that carry their tenant.
+
+Opaque secrets (refresh tokens, API keys, reset and invitation tokens) look like
+`<kind>_<tenant id hex>_<random>`: the tenant id lets the server scope its lookup under
+row-level security before it knows anything else; only a SHA-256 of the whole token is stored
+(the random part has 256 bits, so a slow hash adds nothing).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import jwt
+
+ALGORITHM = "HS256"
+ISSUER = "payymo"
+_OPAQUE_RE = re.compile(
+    r"^(?P<kind>[a-z]{2,4})_(?P<tenant>[0-9a-f]{32})_(?P<rest>[A-Za-z0-9_-]{20,120})$"
+)
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    user_id: uuid.UUID
+    tenant_id: uuid.UUID
+    role: str
+    platform_admin: bool
+    limited: bool
+    expires_at: datetime
+
+
+def issue_access_token(
+    *,
+    secret: str,
+    user_id: uuid.UUID,
+    tenant_id: uuid.UUID,
+    role: str,
+    platform_admin: bool,
+    now: datetime,
+    minutes: int,
+    limited: bool = False,
+) -> tuple[str, datetime]:
+    """An HS256 JWT for `user_id`; `limited` tokens may only finish MFA enrolment."""
+    expires = now + timedelta(minutes=minutes)
+    claims = {
+        "iss": ISSUER,
+        "typ": "access",
+        "sub": str(user_id),
+        "tid": str(tenant_id),
+        "role": role,
+        "pa": platform_admin,
+        "lim": limited,
+        "iat": int(now.timestamp()),
+        "exp": int(expires.timestamp()),
+        "jti": uuid.uuid4().hex,
+    }
+    return jwt.encode(claims, secret, algorithm=ALGORITHM), expires
+
+
+def decode_access_token(token: str, *, secret: str, now: datetime) -> AccessClaims | None:
+    """The claims of a valid, unexpired access token, or None."""
+    try:
+        claims = jwt.decode(
+            token,
+            secret,
+            algorithms=[ALGORITHM],
+            issuer=ISSUER,
+            options={"require": ["exp", "sub", "tid", "typ"], "verify_exp": False},
+        )
+        if claims["typ"] != "access" or claims["exp"] <= now.timestamp():
+            return None
+        return AccessClaims(
+            user_id=uuid.UUID(claims["sub"]),
+            tenant_id=uuid.UUID(claims["tid"]),
+            role=str(claims.get("role", "")),
+            platform_admin=bool(claims.get("pa", False)),
+            limited=bool(claims.get("lim", False)),
+            expires_at=datetime.fromtimestamp(claims["exp"]).astimezone(now.tzinfo),
+        )
+    except (jwt.PyJWTError, ValueError, KeyError):
+        return None
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_opaque_token(kind: str, tenant_id: uuid.UUID) -> str:
+    return f"{kind}_{tenant_id.hex}_{secrets.token_urlsafe(32)}"
+
+
+@dataclass(frozen=True)
+class OpaqueToken:
+    kind: str
+    tenant_id: uuid.UUID
+    rest: str
+    hash: str
+
+
+def parse_opaque_token(token: str, kind: str) -> OpaqueToken | None:
+    """Split a `<kind>_<tenant>_<random>` token; None if it is not one of `kind`."""
+    match = _OPAQUE_RE.match(token.strip())
+    if not match or match["kind"] != kind:
+        return None
+    return OpaqueToken(kind, uuid.UUID(match["tenant"]), match["rest"], token_hash(token.strip()))

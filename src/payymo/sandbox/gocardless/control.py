@@ -1,0 +1,154 @@
+"""Test-only `/_sim` routes: add and book transactions, force statuses, re-issue ids."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+
+from payymo.sandbox.common import CONTROL_PREFIX
+from payymo.sandbox.gocardless.lifecycle import force_status
+from payymo.sandbox.gocardless.seed import money
+from payymo.sandbox.gocardless.state import STATUSES, Account, Store, Transaction
+from payymo.sandbox.gocardless.transactions import transaction_json
+from payymo.sandbox.gocardless.web import store
+
+bp = Blueprint("gocardless_control", __name__, url_prefix=CONTROL_PREFIX)
+
+
+class ControlError(Exception):
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@bp.errorhandler(ControlError)
+def control_error(error: ControlError) -> tuple[Response, int]:
+    return jsonify(error=str(error)), error.status
+
+
+def _control_json(tx: Transaction) -> dict[str, Any]:
+    return {
+        "internal_id": tx.internal_id,
+        "pending": tx.pending,
+        "transaction": transaction_json(tx),
+    }
+
+
+def _amount(raw: Any) -> Decimal:
+    if isinstance(raw, bool) or not isinstance(raw, str | int):
+        raise ControlError("amount must be a decimal string such as '-12.50'")
+    try:
+        return money(Decimal(str(raw)))
+    except InvalidOperation as exc:
+        raise ControlError(f"amount {raw!r} is not a decimal") from exc
+
+
+def _day(raw: Any, default: date) -> date:
+    if raw is None:
+        return default
+    try:
+        return date.fromisoformat(str(raw))
+    except ValueError as exc:
+        raise ControlError(f"{raw!r} is not a YYYY-MM-DD date") from exc
+
+
+def new_bank_id() -> str:
+    return f"SIMX{uuid.uuid4().hex[:12].upper()}"
+
+
+def _new_transaction(sim: Store, account: Account, raw: dict[str, Any]) -> Transaction:
+    currency = str(raw.get("currency", account.currency)).upper()
+    if currency != account.currency:
+        raise ControlError(f"account {account.id} holds {account.currency}, not {currency}")
+    pending = raw.get("pending") is True
+    booking = None if pending else _day(raw.get("booking_date"), sim.today())
+    return Transaction(
+        internal_id=uuid.uuid4().hex,
+        transaction_id=None if pending else str(raw.get("transaction_id") or new_bank_id()),
+        booking_date=booking,
+        value_date=_day(raw.get("value_date"), booking or sim.today()),
+        amount=_amount(raw.get("amount")),
+        currency=currency,
+        counterparty_name=str(raw.get("debtor_name") or raw.get("creditor_name") or ""),
+        counterparty_iban=str(raw.get("debtor_iban") or raw.get("creditor_iban") or ""),
+        remittance=str(raw.get("remittance", "")),
+        remittance_as_array=raw.get("remittance_array") is True,
+    )
+
+
+@bp.post("/accounts/<account_id>/transactions")
+def add_transactions(account_id: str) -> tuple[Response, int]:
+    sim = store()
+    body = request.get_json(silent=True)
+    items = [body] if isinstance(body, dict) else body
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise ControlError("send a JSON list of transactions")
+    with sim.lock:
+        account = sim.data.accounts.get(account_id.lower())
+        if account is None:
+            raise ControlError(f"no account {account_id}", 404)
+        added = [_new_transaction(sim, account, raw) for raw in items]
+        account.transactions.extend(added)
+    return jsonify(transactions=[_control_json(t) for t in added]), 201
+
+
+def _find_transaction(sim: Store, internal_id: str) -> Transaction:
+    for account in sim.data.accounts.values():
+        for tx in account.transactions:
+            if tx.internal_id == internal_id:
+                return tx
+    raise ControlError(f"no transaction {internal_id}", 404)
+
+
+@bp.post("/transactions/<internal_id>/book")
+def book_transaction(internal_id: str) -> Response:
+    """Pending becomes booked: same data and internal id, plus a bank id and booking date."""
+    sim = store()
+    body = request.get_json(silent=True) or {}
+    with sim.lock:
+        tx = _find_transaction(sim, internal_id)
+        if not tx.pending:
+            raise ControlError(f"transaction {internal_id} is already booked", 409)
+        tx.booking_date = _day(body.get("booking_date"), sim.today())
+        tx.transaction_id = str(body.get("transaction_id") or new_bank_id())
+        return jsonify(_control_json(tx))
+
+
+@bp.post("/requisitions/<requisition_id>/status")
+def set_requisition_status(requisition_id: str) -> Response:
+    sim = store()
+    status = str((request.get_json(silent=True) or {}).get("status", "")).upper()
+    if status not in STATUSES:
+        raise ControlError(f"status must be one of {', '.join(STATUSES)}")
+    with sim.lock:
+        requisition = sim.data.requisitions.get(requisition_id.lower())
+        if requisition is None:
+            raise ControlError(f"no requisition {requisition_id}", 404)
+        force_status(sim, requisition, status)
+        return jsonify(id=requisition.id, status=requisition.status, accounts=requisition.accounts)
+
+
+@bp.post("/banks/reissue-ids")
+def reissue_ids() -> Response:
+    """The bank re-numbers booked transactions (and GoCardless their internal ids, unless
+    `keep_internal_ids`), so only a content hash still recognises them."""
+    sim = store()
+    body = request.get_json(silent=True) or {}
+    only = body.get("account_id")
+    with sim.lock:
+        booked = [
+            tx
+            for account in sim.data.accounts.values()
+            if only in (None, account.id)
+            for tx in account.transactions
+            if not tx.pending
+        ]
+        for tx in booked:
+            tx.transaction_id = new_bank_id()
+            if body.get("keep_internal_ids") is not True:
+                tx.internal_id = uuid.uuid4().hex
+    return jsonify(reissued=len(booked))
