@@ -7,6 +7,7 @@ under CI=true, where a missing server fails the run instead.
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -70,6 +71,13 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
                 counts[outcome] = counts.get(outcome, 0) + 1
     summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "none ran"
     terminalreporter.write_line(f"PostgreSQL-backed tests: {summary}")
+    fuzz = sys.modules.get("tests.integration.api.test_schemathesis")
+    if fuzz is not None and fuzz.REQUESTS:
+        requests = fuzz.REQUESTS
+        terminalreporter.write_line(
+            f"schemathesis: {sum(requests.values())} requests over {len(requests)} operations "
+            f"(fewest {min(requests.values())}, most {max(requests.values())} per operation)"
+        )
 
 
 def make_settings(**overrides: Any) -> Settings:

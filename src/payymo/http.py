@@ -15,6 +15,7 @@ from payymo.crypto import SecretBox
 from payymo.db import Database
 from payymo.errors import (
     PROBLEM_MEDIA_TYPE,
+    FieldError,
     MalformedJson,
     ValidationFailed,
     field_errors_from_pydantic,
@@ -53,6 +54,11 @@ def json_body(model: type[ModelT]) -> ModelT:
         payload = json.loads(raw or b"null")
     except (ValueError, UnicodeDecodeError) as exc:
         raise MalformedJson(detail=f"the body is not valid JSON: {exc}") from None
+    if bad := unstorable_text(payload):
+        raise ValidationFailed(
+            detail="the body has invalid fields",
+            errors=[FieldError(bad, "contains a NUL character or an unpaired surrogate")],
+        )
     try:
         return model.model_validate(payload)
     except ValidationError as exc:
@@ -60,6 +66,28 @@ def json_body(model: type[ModelT]) -> ModelT:
             detail="the body has invalid fields",
             errors=field_errors_from_pydantic(exc.errors(include_url=False)),  # type: ignore[arg-type]
         ) from None
+
+
+def unstorable_text(value: Any, path: str = "body") -> str | None:
+    """The path of the first string no database can store (NUL, lone surrogate), or None."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return path
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return path
+        return None
+    if isinstance(value, dict):
+        items: Any = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        if found := unstorable_text(key, path) or unstorable_text(item, f"{path}.{key}"):
+            return found
+    return None
 
 
 def problem_response(body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:

@@ -8,7 +8,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from payymo import __version__
-from payymo.api.registry import ENDPOINTS, Endpoint
+from payymo.api.registry import ENDPOINTS, Endpoint, Limit
 from payymo.api.schemas import Problem
 from payymo.errors import PROBLEM_MEDIA_TYPE
 
@@ -131,6 +131,8 @@ def _errors(ep: Endpoint) -> dict[str, Any]:
     codes = {429}
     if ep.permission is not None:
         codes |= {401, 403}
+    if ep.limit is Limit.AUTH:
+        codes.add(401)  # sign-in failures, spent or unknown tokens
     if ep.path_params:
         codes.add(404)
     if ep.body is not None:

@@ -8,6 +8,8 @@ client address. A forged API key therefore only spends its own budget.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, request
 from flask_limiter import Limiter
 
@@ -70,15 +72,17 @@ def register_rate_limits(app: Flask, settings: Settings) -> Limiter:
         swallow_errors=True,  # a Redis outage must not take the API down with it
     )
     for ep in ENDPOINTS:
-        view = app.view_functions.get(ep.name)
+        view: Any = app.view_functions.get(ep.name)
         if view is None:
             continue
-        # A shared scope makes one budget across all endpoints of that kind.
-        limiter.limit(settings.rate_limit_api, key_func=caller_key, scope="api")(view)
+        # A shared scope makes one budget across all endpoints of that kind. The limiter's
+        # wrapper is what checks a decorated limit, so it replaces the app's view function.
+        view = limiter.shared_limit(settings.rate_limit_api, "api", key_func=caller_key)(view)
         if ep.limit is Limit.AUTH:
-            limiter.limit(settings.rate_limit_auth, key_func=client_ip, scope="auth")(view)
+            view = limiter.shared_limit(settings.rate_limit_auth, "auth", key_func=client_ip)(view)
         elif ep.limit is Limit.EXPENSIVE:
-            limiter.limit(settings.rate_limit_expensive, key_func=tenant_key, scope="expensive")(
-                view
-            )
+            view = limiter.shared_limit(
+                settings.rate_limit_expensive, "expensive", key_func=tenant_key
+            )(view)
+        app.view_functions[ep.name] = view
     return limiter

@@ -24,8 +24,8 @@ from pydantic import BaseModel, ValidationError
 
 from payymo.api.context import Ctx, build_context
 from payymo.auth.principal import Permission
-from payymo.errors import ValidationFailed, field_errors_from_pydantic
-from payymo.http import json_body
+from payymo.errors import FieldError, ValidationFailed, field_errors_from_pydantic
+from payymo.http import json_body, unstorable_text
 
 API_PREFIX = "/api/v1"
 _CONVERTER_RE = re.compile(r"<(?:(?P<conv>[a-z]+):)?(?P<name>\w+)>")
@@ -133,6 +133,11 @@ def parse_query(model: type[BaseModel]) -> BaseModel:
     for key in request.args:
         values = request.args.getlist(key)
         raw[key] = values if len(values) > 1 else values[0]
+    if bad := unstorable_text(raw, "query"):
+        raise ValidationFailed(
+            detail="the query string has invalid parameters",
+            errors=[FieldError(bad, "contains a NUL character or an unpaired surrogate")],
+        )
     try:
         return model.model_validate(raw)
     except ValidationError as exc:

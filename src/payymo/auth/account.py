@@ -33,8 +33,9 @@ def update_me(
     """Change the user's display name."""
     with app.db.unit_of_work(tenant_id) as session:
         user = _me(session, tenant_id, user_id)
-        before = {"full_name": user.full_name}
         user.full_name = full_name.strip()
+        # No before/after: the audit log is append-only and outlives GDPR erasure, so it
+        # must not hold the person's name.
         record(
             session,
             tenant_id=tenant_id,
@@ -42,8 +43,6 @@ def update_me(
             action="user.updated",
             object_type="user",
             object_id=user_id,
-            before=before,
-            after={"full_name": user.full_name},
         )
         return user
 

@@ -95,7 +95,11 @@ def erase_user(app: AppServices, *, caller: Principal, user_id: uuid.UUID) -> No
             raise NotFound(detail="no such user")
         _guard_owner_change(caller, session, user, None, False)
         now = app.clock.now()
-        user.email = f"erased-{user.id.hex}@erased.invalid"
+        erased_email = f"erased-{user.id.hex}@erased.invalid"
+        for invitation in users_repo.invitations(session, caller.tenant_id):
+            if invitation.email == user.email:  # the invitation would keep the address
+                invitation.email = erased_email
+        user.email = erased_email
         user.full_name, user.password_hash, user.is_active = "", None, False
         user.erased_at = now
         mfa.disable(user)

@@ -70,7 +70,13 @@ def decode_access_token(token: str, *, secret: str, now: datetime) -> AccessClai
             secret,
             algorithms=[ALGORITHM],
             issuer=ISSUER,
-            options={"require": ["exp", "sub", "tid", "typ"], "verify_exp": False},
+            # Expiry is judged by the app clock below; PyJWT would judge `iat` by the wall
+            # clock and refuse tokens from a server whose clock runs a second ahead.
+            options={
+                "require": ["exp", "sub", "tid", "typ"],
+                "verify_exp": False,
+                "verify_iat": False,
+            },
         )
         if claims["typ"] != "access" or claims["exp"] <= now.timestamp():
             return None

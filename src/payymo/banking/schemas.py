@@ -114,6 +114,9 @@ class TransactionPage(Page[TransactionOut]):
     pass
 
 
+MAX_FILTER_AMOUNT = Decimal("1e13")
+
+
 class TransactionFilters(ApiModel):
     account_id: uuid.UUID | None = None
     status: TransactionStatus | None = None
@@ -130,9 +133,11 @@ class TransactionFilters(ApiModel):
     def _amount(cls, value: str | None) -> str | None:
         if value is not None:
             try:
-                parse_amount(value)
+                amount = parse_amount(value)
             except MoneyError as exc:
                 raise ValueError(str(exc)) from None
+            if abs(amount) >= MAX_FILTER_AMOUNT:
+                raise ValueError("out of range")
         return value
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, Response, stream_with_context
+from flask import Blueprint, Response
 
 from payymo.api.context import Ctx
 from payymo.api.registry import Limit, endpoint
@@ -92,7 +92,8 @@ def list_transactions(ctx: Ctx, query: TransactionQuery) -> TransactionPage:
 )
 def export_transactions(ctx: Ctx, query: TransactionFilters) -> Response:
     lines = services.export_csv(ctx.services, tenant_id=ctx.caller.tenant_id, filters=query)
-    response = Response(stream_with_context(lines), mimetype="text/csv")
+    # The generator needs no request context: it holds the app's services itself.
+    response = Response(lines, mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="transactions.csv"'
     return response
 

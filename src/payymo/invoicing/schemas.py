@@ -52,5 +52,5 @@ class InvoicePage(Page[InvoiceOut]):
 
 class InvoiceQuery(PageQuery):
     status: InvoiceStatus | None = None
-    client_id: int | None = Field(default=None, ge=0, description="WHMCS client id")
+    client_id: int | None = Field(default=None, ge=0, le=2**53, description="WHMCS client id")
     q: str | None = Field(default=None, max_length=200, description="Number, client or company")

@@ -1,0 +1,121 @@
+"""An API test harness: a real app on SQLite or PostgreSQL, a frozen clock, a memory mailer,
+and helpers that create tenants with signed-in users."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from payymo.app import create_app
+from payymo.auth.models import Role
+from payymo.auth.services import create_user
+from payymo.clock import FrozenClock
+from payymo.http import AppServices
+from payymo.mail import MemoryMailer
+from payymo.tenants.services import create_tenant
+from tests.conftest import PG_APP_ROLE, make_settings
+
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass
+class Api:
+    """One app under test and the handles tests need on it."""
+
+    app: Flask
+    clock: FrozenClock
+    mailer: MemoryMailer
+
+    @property
+    def services(self) -> AppServices:
+        found: AppServices = self.app.extensions["payymo"]
+        return found
+
+    def client(self) -> FlaskClient:
+        return self.app.test_client()
+
+
+@dataclass
+class Member:
+    """A user of a fresh tenant, able to sign in."""
+
+    api: Api
+    tenant_id: uuid.UUID
+    slug: str
+    user_id: uuid.UUID
+    email: str
+    role: Role
+
+    def login(self, client: FlaskClient | None = None, **extra: Any) -> str:
+        client = client or self.api.client()
+        response = client.post(
+            "/api/v1/auth/login",
+            json={"workspace": self.slug, "email": self.email, "password": PASSWORD, **extra},
+        )
+        assert response.status_code == 200, response.json
+        token: str = response.json["access_token"]  # type: ignore[index]
+        return token
+
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.login()}"}
+
+    def add_user(self, role: Role) -> Member:
+        email = f"{role.value}-{uuid.uuid4().hex[:6]}@example.com"
+        user = create_user(
+            self.api.services.db,
+            tenant_id=self.tenant_id,
+            email=email,
+            password=PASSWORD,
+            role=role,
+        )
+        return Member(self.api, self.tenant_id, self.slug, user.id, email, role)
+
+
+def build_api(url: str, role: str = "", **overrides: Any) -> Api:
+    clock, mailer = FrozenClock(), MemoryMailer()
+    generous = {
+        name: "100000/minute"
+        for name in ("rate_limit_api", "rate_limit_auth", "rate_limit_expensive")
+    }
+    settings = make_settings(database_url=url, database_role=role, **{**generous, **overrides})
+    return Api(create_app(settings, clock=clock, mailer=mailer), clock, mailer)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def api(request: pytest.FixtureRequest) -> Iterator[Api]:
+    """The app on each backend in turn (PostgreSQL as the RLS-bound application role)."""
+    if request.param == "sqlite":
+        built = build_api(request.getfixturevalue("sqlite_url"))
+    else:
+        built = build_api(request.getfixturevalue("postgres_url"), PG_APP_ROLE)
+    yield built
+    built.services.db.dispose()
+
+
+@pytest.fixture
+def sqlite_api(sqlite_url: str) -> Iterator[Api]:
+    """The app on SQLite only, for behaviour that does not depend on the backend."""
+    built = build_api(sqlite_url)
+    yield built
+    built.services.db.dispose()
+
+
+def new_member(api: Api, role: Role = Role.OWNER) -> Member:
+    suffix = uuid.uuid4().hex[:8]
+    tenant = create_tenant(api.services.db, name=f"Hosting {suffix}", slug=f"t-{suffix}")
+    email = f"{role.value}-{suffix}@example.com"
+    user = create_user(
+        api.services.db, tenant_id=tenant.id, email=email, password=PASSWORD, role=role
+    )
+    return Member(api, tenant.id, tenant.slug, user.id, email, role)
+
+
+@pytest.fixture
+def owner(api: Api) -> Member:
+    return new_member(api)
