@@ -200,6 +200,25 @@ def demo_seed() -> None:
     click.echo(f"  sign in as {login.email} / {login.password} (workspace: {login.tenant_slug})")
 
 
+SIMULATORS = ("gocardless", "stripe", "whmcs")
+
+
+@cli.command()
+@click.argument("provider", type=click.Choice(SIMULATORS))
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, required=True)
+@click.option("--seed", type=int, default=7, show_default=True, help="Seed of the demo world.")
+def sandbox(provider: str, host: str, port: int, seed: int) -> None:
+    """Serve a provider simulator (GoCardless, Stripe or WHMCS) in the foreground."""
+    import importlib  # noqa: PLC0415
+
+    from werkzeug.serving import run_simple  # noqa: PLC0415
+
+    module = importlib.import_module(f"payymo.sandbox.{provider}")
+    click.echo(f"{provider} simulator on http://{host}:{port} (control API under /_sim)")
+    run_simple(host, port, module.create_app(seed=seed), threaded=True)
+
+
 @cli.command()
 @click.option("--host", default=None, help="Address to bind (default: HOST setting).")
 @click.option("--port", type=int, default=None, help="Port (default: PORT setting).")
