@@ -46,7 +46,8 @@ unit: install ## Only the unit tests (no database server needed)
 integration: install ## Only the integration tests (SQLite, and PostgreSQL/Redis when present)
 	$(BIN)/pytest tests/integration
 
-bench: install ## Run the benchmarks under bench/ and print their figures
+bench: install ## Run the benchmarks under bench/ and print their figures (needs PostgreSQL, wrk)
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
 	@shopt -s nullglob; benches=(bench/[!_]*.py); \
 	if [ $${#benches[@]} -eq 0 ]; then echo "no benchmarks yet"; fi; \
 	for b in "$${benches[@]}"; do echo "== $$b"; $(PY) "$$b" || exit 1; done

@@ -82,7 +82,12 @@ def json_formatter() -> logging.Formatter:
 def configure_logging(level: str = "INFO") -> None:
     """Send structlog and stdlib logging (werkzeug, gunicorn, alembic) to stdout as JSON."""
     structlog.configure(
-        processors=[*_shared_processors(), structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        # Level filtering first: below-level calls then cost almost nothing.
+        processors=[
+            structlog.stdlib.filter_by_level,
+            *_shared_processors(),
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,

@@ -66,6 +66,17 @@ def parse_amount(text: str) -> Decimal:
         raise MoneyError(f"invalid amount: {text!r}") from exc
 
 
+def format_minor(minor: int, currency: str) -> str:
+    """Integer minor units as a decimal string ("1230", "EUR" -> "12.30"), with no Decimal
+    arithmetic: the hot path of every money field in API lists."""
+    digits = minor_digits(currency)
+    if digits == 0:
+        return str(minor)
+    sign = "-" if minor < 0 else ""
+    whole, fraction = divmod(abs(minor), 10**digits)
+    return f"{sign}{whole}.{fraction:0{digits}d}"
+
+
 @dataclass(frozen=True, slots=True)
 class Money:
     """An exact amount in one currency, always at that currency's minor-unit precision."""

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from payymo.banking.models import TransactionStatus
+from payymo.banking.models import BankTransaction, TransactionStatus
 from payymo.db import Database
 from payymo.reconciliation.models import Decision, DecisionStatus
 from tests.factories.banking import bank_account, bank_transaction
@@ -45,7 +45,8 @@ def test_two_accounts_may_carry_the_same_provider_id(db: Database) -> None:
         second = bank_account(session, tenant_id=owner.id)
         bank_transaction(session, account=first, provider_transaction_id="same")
         bank_transaction(session, account=second, provider_transaction_id="same")
-        assert session.scalar(sa.text("SELECT count(*) FROM bank_transactions")) == 2
+        count = sa.select(sa.func.count()).where(BankTransaction.tenant_id == owner.id)
+        assert session.scalar(count) == 2
 
 
 def test_a_transaction_has_at_most_one_current_decision(db: Database) -> None:

@@ -21,7 +21,9 @@ def test_creating_a_tenant_is_audited_inside_that_tenant(db: Database) -> None:
     created = create_tenant(db, name="Acme Hosting")
     assert created.slug == "acme-hosting"
     with db.unit_of_work(created.id) as session:
-        entries = session.scalars(sa.select(AuditEntry)).all()
+        entries = session.scalars(
+            sa.select(AuditEntry).where(AuditEntry.tenant_id == created.id)
+        ).all()
     assert [(e.action, e.object_id, e.tenant_id) for e in entries] == [
         ("tenant.created", str(created.id), created.id)
     ]
@@ -105,7 +107,7 @@ def test_seeding_the_demo_twice_creates_it_once(db: Database) -> None:
     demo = find_tenant_by_slug(db, first.tenant_slug)
     assert demo is not None
     with db.unit_of_work(demo.id) as session:
-        users = session.scalars(sa.select(User)).all()
+        users = session.scalars(sa.select(User).where(User.tenant_id == demo.id)).all()
     assert [u.email for u in users] == [DEMO_EMAIL]
     assert users[0].password_hash is not None
     assert verify_password(users[0].password_hash, DEMO_PASSWORD)

@@ -8,6 +8,7 @@ from payymo.money import (
     CurrencyMismatchError,
     Money,
     MoneyError,
+    format_minor,
     minor_digits,
     parse_amount,
     parse_currency,
@@ -145,3 +146,8 @@ def test_allocated_parts_always_sum_to_the_whole(minor: int, weights: list[int])
 def test_minor_unit_arithmetic_matches_integer_arithmetic(a: int, b: int) -> None:
     total = Money.from_minor(a, "EUR") + Money.from_minor(b, "EUR")
     assert total.to_minor() == a + b
+
+
+@given(minor=st.integers(-(10**15), 10**15), currency=st.sampled_from(["EUR", "JPY", "BHD"]))
+def test_format_minor_agrees_with_money(minor: int, currency: str) -> None:
+    assert format_minor(minor, currency) == Money.from_minor(minor, currency).format()

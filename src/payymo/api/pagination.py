@@ -66,9 +66,12 @@ def keyset_page(
     if page.cursor:
         after = decode_cursor(page.cursor, parsers)
         query = query.where(tuple_(*order) < tuple_(*after))
-    rows: list[RowT] = list(
-        session.scalars(query.order_by(*(c.desc() for c in order)).limit(page.limit + 1))
-    )
+    ordered = query.order_by(*(c.desc() for c in order)).limit(page.limit + 1)
+    # One selected entity gives ORM objects; a column list gives light rows with attributes.
+    first = query.column_descriptions[0]
+    whole_entity = len(query.column_descriptions) == 1 and first["expr"] is first["entity"]
+    result: Any = session.scalars(ordered) if whole_entity else session.execute(ordered)
+    rows: list[RowT] = list(result)
     more = len(rows) > page.limit
     rows = rows[: page.limit]
     return rows, encode_cursor(key(rows[-1])) if more and rows else None

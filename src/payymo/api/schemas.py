@@ -6,7 +6,7 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from payymo.money import Money
+from payymo.money import format_minor
 
 ItemT = TypeVar("ItemT")
 
@@ -25,7 +25,7 @@ class MoneyOut(ApiModel):
 
     @classmethod
     def of(cls, minor: int, currency: str) -> MoneyOut:
-        return cls(amount=Money.from_minor(minor, currency).format(), currency=currency)
+        return cls.model_construct(amount=format_minor(minor, currency), currency=currency)
 
 
 class Page(ApiModel, Generic[ItemT]):

@@ -17,6 +17,20 @@ from payymo.money import minor_digits, parse_amount
 from payymo.reconciliation.models import Allocation, Decision
 
 _ORDER = (BankTransaction.transaction_date, BankTransaction.id)
+# What a list row shows: everything but the raw provider payload, which is large JSON.
+LIST_COLUMNS = (
+    BankTransaction.id,
+    BankTransaction.account_id,
+    BankTransaction.status,
+    BankTransaction.transaction_date,
+    BankTransaction.booking_date,
+    BankTransaction.value_date,
+    BankTransaction.amount_minor,
+    BankTransaction.currency,
+    BankTransaction.counterparty_name,
+    BankTransaction.counterparty_iban,
+    BankTransaction.remittance,
+)
 
 
 def accounts(session: Session, tenant_id: uuid.UUID) -> list[BankAccount]:
@@ -47,7 +61,9 @@ def _minor(amount: str, currency: str | None) -> int:
     return int((parse_amount(amount) * Decimal(10) ** digits).to_integral_value())
 
 
-def filtered(tenant_id: uuid.UUID, f: TransactionFilters) -> Select[Any]:
+def filtered(
+    tenant_id: uuid.UUID, f: TransactionFilters, columns: tuple[Any, ...] = LIST_COLUMNS
+) -> Select[Any]:
     tx = BankTransaction
     conditions: list[ColumnElement[bool]] = [tx.tenant_id == tenant_id]
     if f.account_id is not None:
@@ -69,12 +85,13 @@ def filtered(tenant_id: uuid.UUID, f: TransactionFilters) -> Select[Any]:
     if f.q:
         pattern = f"%{f.q.replace('%', '').replace('_', '')}%"
         conditions.append(or_(tx.remittance.ilike(pattern), tx.counterparty_name.ilike(pattern)))
-    return select(tx).where(*conditions)
+    return select(*columns).where(*conditions)
 
 
 def transaction_page(
     session: Session, tenant_id: uuid.UUID, f: TransactionFilters, page: PageQuery
-) -> tuple[list[BankTransaction], str | None]:
+) -> tuple[list[Any], str | None]:
+    """A page of light rows (the columns of `LIST_COLUMNS`), newest first."""
     return keyset_page(
         session,
         filtered(tenant_id, f),
@@ -88,7 +105,7 @@ def transaction_page(
 def iter_transactions(
     session: Session, tenant_id: uuid.UUID, f: TransactionFilters, batch: int = 1000
 ) -> Iterator[BankTransaction]:
-    query = filtered(tenant_id, f).order_by(*(c.desc() for c in _ORDER))
+    query = filtered(tenant_id, f, (BankTransaction,)).order_by(*(c.desc() for c in _ORDER))
     yield from session.scalars(query.execution_options(yield_per=batch))
 
 

@@ -6,6 +6,7 @@ import csv
 import io
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 from payymo.api.pagination import PageQuery
 from payymo.audit.services import Actor, record
@@ -58,7 +59,7 @@ def get_account(
 
 def list_transactions(
     app: AppServices, *, tenant_id: uuid.UUID, filters: TransactionFilters, page: PageQuery
-) -> tuple[list[BankTransaction], str | None]:
+) -> tuple[list[Any], str | None]:
     with app.db.unit_of_work(tenant_id) as session:
         return repository.transaction_page(session, tenant_id, filters, page)
 

@@ -12,6 +12,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from payymo import migrate
 from payymo.app import create_app
 from payymo.auth.models import Role
 from payymo.auth.services import create_user
@@ -77,12 +78,18 @@ class Member:
         return Member(self.api, self.tenant_id, self.slug, user.id, email, role)
 
 
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """API tests commit through a real app, so they get a SQLite file of their own."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('api-sqlite') / 'payymo.db'}"
+    migrate.upgrade(url)
+    return url
+
+
 def build_api(url: str, role: str = "", **overrides: Any) -> Api:
     clock, mailer = FrozenClock(), MemoryMailer()
-    generous = {
-        name: "100000/minute"
-        for name in ("rate_limit_api", "rate_limit_auth", "rate_limit_expensive")
-    }
+    limits = ("rate_limit_api", "rate_limit_auth", "rate_limit_expensive")
+    generous = dict.fromkeys(limits, "100000/minute")
     settings = make_settings(database_url=url, database_role=role, **{**generous, **overrides})
     return Api(create_app(settings, clock=clock, mailer=mailer), clock, mailer)
 
