@@ -67,8 +67,12 @@ def test_operation_conforms_to_its_schema(target: FuzzTarget, path: str, method:
     for mode in modes:
 
         @given(case=operation.as_strategy(generation_mode=mode))
-        @settings(max_examples=EXAMPLES, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=EXAMPLES,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
         def fuzz(case: Any) -> None:
             REQUESTS[f"{method} {path}"] = REQUESTS.get(f"{method} {path}", 0) + 1
             response = case.call(headers=target.headers)
