@@ -2,7 +2,7 @@
 
 from payymo.audit.models import AuditEntry
 from payymo.auth.models import ApiKey, Invitation, PasswordResetToken, RefreshToken, User
-from payymo.banking.models import BankAccount, BankConnection, BankTransaction
+from payymo.banking.models import BankAccount, BankCallLedger, BankConnection, BankTransaction
 from payymo.db import Base
 from payymo.invoicing.models import Invoice, WhmcsConnection
 from payymo.jobs.models import JobRun
@@ -21,6 +21,7 @@ __all__ = [
     "ApiKey",
     "AuditEntry",
     "BankAccount",
+    "BankCallLedger",
     "BankConnection",
     "BankTransaction",
     "Base",

@@ -76,6 +76,13 @@ class Settings(BaseSettings):
     smtp_username: str = ""
     smtp_password: str = ""
     smtp_starttls: bool = True
+    http_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    gocardless_base_url: str = "https://bankaccountdata.gocardless.com"
+    gocardless_secret_id: str = ""
+    gocardless_secret_key: str = ""
+    stripe_api_base: str = ""
+    bank_sync_overlap_days: int = Field(default=3, ge=0, le=30)
+    bank_quota_reserve: int = Field(default=1, ge=0, le=10)
     features: dict[str, bool] = Field(default_factory=dict)
 
     @field_validator("log_level")

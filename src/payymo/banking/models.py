@@ -134,3 +134,33 @@ class BankTransaction(TenantOwned, Base):
     end_to_end_id: Mapped[str | None] = mapped_column(String(128), default=None)
     bank_transaction_code: Mapped[str | None] = mapped_column(String(64), default=None)
     raw: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class ProviderCallScope(StrEnum):
+    """The per-account scopes a bank counts calls in (GoCardless: 4 successes a day each)."""
+
+    DETAILS = "details"
+    BALANCES = "balances"
+    TRANSACTIONS = "transactions"
+
+
+class BankCallLedger(TenantOwned, Base):
+    """Successful provider calls per account, scope and UTC day, and when the next is allowed.
+
+    The sync consults it before calling, so Payymo never spends more than the provider's daily
+    quota (minus a reserve for manual syncs) and can tell users when the next call is possible.
+    """
+
+    __tablename__ = "bank_call_ledger"
+    __table_args__ = (UniqueConstraint("tenant_id", "account_id", "scope", "day"),)
+
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("bank_accounts.id", ondelete="CASCADE")
+    )
+    scope: Mapped[ProviderCallScope] = mapped_column(
+        str_enum(ProviderCallScope, "provider_call_scope")
+    )
+    day: Mapped[date] = mapped_column()
+    successes: Mapped[int] = mapped_column(default=0)
+    limit: Mapped[int | None] = mapped_column(default=None)  # as the provider last reported it
+    blocked_until: Mapped[datetime | None] = mapped_column(default=None)  # after a 429

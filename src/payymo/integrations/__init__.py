@@ -1,0 +1,1 @@
+"""Integrations: what Payymo's provider clients share, and the Integration API."""
