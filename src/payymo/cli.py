@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 from payymo import migrate
 from payymo.auth.models import Role
 from payymo.auth.services import create_user
-from payymo.crypto import SecretBoxError, generate_key
+from payymo.crypto import SecretBox, SecretBoxError, generate_key
 from payymo.db import Database
 from payymo.errors import ProblemError
 from payymo.settings import Settings, SettingsError, load_settings
@@ -181,6 +181,28 @@ def keys() -> None:
 def keys_generate() -> None:
     """Print a new key for ENCRYPTION_KEYS."""
     click.echo(generate_key())
+
+
+@keys.command("rotate")
+@_one_line_errors
+def keys_rotate() -> None:
+    """Re-encrypt every stored secret under the first key of ENCRYPTION_KEYS.
+
+    Put the new key first in ENCRYPTION_KEYS (keep the old ones after it), run this, then the
+    old keys can be removed.
+    """
+    from payymo.keys import rotate_secrets  # noqa: PLC0415
+
+    settings = _settings()
+    box = SecretBox(settings.effective_encryption_keys)
+    with click.progressbar(length=1, label="re-encrypting", file=sys.stderr) as bar:
+
+        def advance(done: int, total: int) -> None:
+            bar.length = max(total, 1)
+            bar.update(1)
+
+        result = rotate_secrets(_database(settings), box, progress=advance)
+    click.echo(f"re-encrypted {result.values} secret(s) in {result.tenants} tenant(s)")
 
 
 @cli.group()
