@@ -48,6 +48,10 @@ def create_app(
     register_blueprints(app)
     register_security(app, settings)
     register_rate_limits(app, settings)
+    if settings.sandbox_enabled:
+        from payymo.sandbox.mount import mount_simulators  # noqa: PLC0415 - development only
+
+        mount_simulators(app)
     return app
 
 

@@ -29,7 +29,8 @@ def serve(app: Flask, settings: Settings, *, host: str, port: int) -> None:
     """Serve `app` with gunicorn in the foreground until Ctrl-C or SIGTERM."""
     options = {
         "bind": f"{host}:{port}",
-        "workers": settings.web_workers,
+        # The in-process simulators keep their state in memory: one worker keeps it coherent.
+        "workers": 1 if settings.sandbox_enabled else settings.web_workers,
         "threads": settings.web_threads,
         "worker_class": "gthread",
         "accesslog": None,

@@ -20,6 +20,9 @@ DEFAULT_SQLITE_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'payymo.db'}"
 DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"  # noqa: S105
 DEV_ENCRYPTION_KEY = "ZGV2LWluc2VjdXJlLWVuY3J5cHRpb24ta2V5LTAwMDA="
 
+# The simulators' own credentials (src/payymo/sandbox/gocardless): not secrets.
+SANDBOX_GOCARDLESS_CREDENTIALS = ("sim-secret-id", "sim-secret-key")
+
 _TRUTHY = {"1", "true", "yes", "on"}
 _FALSY = {"0", "false", "no", "off", ""}
 
@@ -83,6 +86,7 @@ class Settings(BaseSettings):
     stripe_api_base: str = ""
     bank_sync_overlap_days: int = Field(default=3, ge=0, le=30)
     bank_quota_reserve: int = Field(default=1, ge=0, le=10)
+    sandbox: bool | None = None
     features: dict[str, bool] = Field(default_factory=dict)
 
     @field_validator("log_level")
@@ -128,6 +132,36 @@ class Settings(BaseSettings):
         if self.email_backend is not None:
             return self.email_backend
         return EmailBackend.SMTP if self.is_strict else EmailBackend.CONSOLE
+
+    @property
+    def sandbox_enabled(self) -> bool:
+        """Serve the provider simulators under /sandbox (default: in development only)."""
+        if self.sandbox is not None:
+            return self.sandbox and not self.is_strict
+        return self.payymo_env is Environment.DEVELOPMENT
+
+    def _sandbox_url(self, provider: str) -> str:
+        return f"{self.public_url.rstrip('/')}/sandbox/{provider}"
+
+    @property
+    def effective_gocardless_base_url(self) -> str:
+        """The simulator's address in sandbox mode unless a URL was configured explicitly."""
+        if self.sandbox_enabled and "gocardless_base_url" not in self.model_fields_set:
+            return self._sandbox_url("gocardless")
+        return self.gocardless_base_url
+
+    @property
+    def effective_gocardless_credentials(self) -> tuple[str, str]:
+        if self.sandbox_enabled and not self.gocardless_secret_id:
+            return SANDBOX_GOCARDLESS_CREDENTIALS
+        return self.gocardless_secret_id, self.gocardless_secret_key
+
+    @property
+    def effective_stripe_api_base(self) -> str:
+        """Empty means Stripe itself; in sandbox mode the simulator unless configured."""
+        if self.sandbox_enabled and not self.stripe_api_base:
+            return self._sandbox_url("stripe")
+        return self.stripe_api_base
 
     @property
     def cors_origin_list(self) -> list[str]:
