@@ -111,6 +111,8 @@ def register_request_context(app: Flask) -> None:
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ProblemError)
     def handle_problem(exc: ProblemError) -> Response:
+        if "Retry-After" in exc.headers:
+            g.retry_after = exc.headers["Retry-After"]
         return problem_response(exc.to_problem(instance=request.path), exc.headers)
 
     @app.errorhandler(HTTPException)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, Response, g, request
 from flask_limiter import Limiter
 
 from payymo.api.registry import ENDPOINTS, Limit
@@ -62,6 +62,19 @@ def tenant_key() -> str:
 
 def register_rate_limits(app: Flask, settings: Settings) -> Limiter:
     """One limiter per app; every `/api/v1` endpoint gets the caller limit plus its own."""
+
+    # Registered before the limiter, so it runs after the limiter's header injection (Flask
+    # runs after_request hooks last-registered first): Retry-After belongs to 429s only, and
+    # a view's own (a sign-in lockout) wins over the limiter's window.
+    @app.after_request
+    def settle_retry_after(response: Response) -> Response:
+        own = g.get("retry_after")
+        if own is not None:
+            response.headers["Retry-After"] = own
+        elif response.status_code != 429:
+            response.headers.pop("Retry-After", None)
+        return response
+
     limiter = Limiter(
         caller_key,
         app=app,

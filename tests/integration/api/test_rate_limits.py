@@ -78,3 +78,11 @@ def test_limits_are_shared_between_processes_through_redis(sqlite_url: str) -> N
         .client()
         .post("/api/v1/auth/login", json=body, environ_base={"REMOTE_ADDR": address})
     )
+
+
+def test_only_rate_limited_responses_carry_retry_after(sqlite_url: str) -> None:
+    api = _limited_api(sqlite_url)
+    response = api.client().get("/api/v1/tenant", headers=new_member(api).headers())
+    assert response.status_code == 200
+    assert "Retry-After" not in response.headers
+    assert "X-RateLimit-Remaining" in response.headers
