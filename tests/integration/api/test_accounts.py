@@ -19,7 +19,7 @@ from payymo.auth.tokens import token_hash
 from payymo.db import tenant_owned_tables
 from payymo.models import Base
 from tests.integration.api.conftest import PASSWORD, Api, Member, new_member
-from tests.integration.api.test_auth import (
+from tests.integration.api.helpers import (
     NEW_PASSWORD,
     REFRESH,
     RESET_REQUEST,
