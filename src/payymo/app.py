@@ -19,7 +19,9 @@ from payymo.clock import Clock, SystemClock
 from payymo.crypto import SecretBox
 from payymo.db import Database
 from payymo.errors import ProblemError, problem_body
-from payymo.http import EXTENSION_KEY, AppServices, problem_response
+from payymo.http import EXTENSION_KEY, AppServices, problem_response, services
+from payymo.integrations.errors import ProviderError
+from payymo.integrations.problems import as_problem
 from payymo.logs import bind_context, clear_context, configure_logging, get_logger
 from payymo.mail import Mailer, make_mailer
 from payymo.settings import Settings, SettingsError, load_settings
@@ -114,6 +116,10 @@ def register_error_handlers(app: Flask) -> None:
         if "Retry-After" in exc.headers:
             g.retry_after = exc.headers["Retry-After"]
         return problem_response(exc.to_problem(instance=request.path), exc.headers)
+
+    @app.errorhandler(ProviderError)
+    def handle_provider(exc: ProviderError) -> Response:
+        return handle_problem(as_problem(exc, services().clock))
 
     @app.errorhandler(HTTPException)
     def handle_http(exc: HTTPException) -> Response:

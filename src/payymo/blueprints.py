@@ -13,6 +13,7 @@ def api_blueprints() -> list[Blueprint]:
     from payymo.auth.views import auth_bp, me_bp  # noqa: PLC0415
     from payymo.banking.views import accounts_bp, transactions_bp  # noqa: PLC0415
     from payymo.health.views import blueprint as health  # noqa: PLC0415
+    from payymo.integrations.views import integrations_bp  # noqa: PLC0415
     from payymo.invoicing.views import invoices_bp  # noqa: PLC0415
     from payymo.jobs.views import jobs_bp  # noqa: PLC0415
     from payymo.tenants.views import platform_bp, settings_bp, tenant_bp  # noqa: PLC0415
@@ -32,5 +33,6 @@ def api_blueprints() -> list[Blueprint]:
         invoices_bp,
         audit_bp,
         jobs_bp,
+        integrations_bp,
         platform_bp,
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -32,14 +33,19 @@ def encrypted_columns() -> list[tuple[Table, list[str]]]:
 
 
 def rotate_secrets(
-    db: Database, box: SecretBox, *, progress: Callable[[int, int], None] | None = None
+    db: Database,
+    box: SecretBox,
+    *,
+    tenant_ids: list[uuid.UUID] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> RotationResult:
-    """Re-encrypt every secret of every tenant under the first key, one tenant per transaction.
-
-    Safe to re-run: a value already under the newest key is simply re-encrypted again.
+    """Re-encrypt the secrets of every tenant (or of `tenant_ids`) under the first key, one
+    tenant per transaction. Safe to re-run: a value already under the newest key is simply
+    re-encrypted again.
     """
-    with db.unit_of_work() as session:
-        tenant_ids = [t.id for t in tenants_repo.all_tenants(session)]
+    if tenant_ids is None:
+        with db.unit_of_work() as session:
+            tenant_ids = [t.id for t in tenants_repo.all_tenants(session)]
     values = 0
     for done, tenant_id in enumerate(tenant_ids, start=1):
         with db.unit_of_work(tenant_id) as session:

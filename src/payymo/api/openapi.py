@@ -21,7 +21,9 @@ _ERROR_TEXT = {
     404: "No such object in this tenant",
     409: "Conflicts with the current state",
     422: "Invalid fields, listed in `errors`",
-    429: "Rate limited; see Retry-After",
+    429: "Rate limited (by Payymo or the provider); see Retry-After",
+    502: "The provider answered something unusable",
+    503: "The provider cannot be reached; try again later",
 }
 
 
@@ -133,6 +135,9 @@ def _errors(ep: Endpoint) -> dict[str, Any]:
         codes |= {401, 403}
     if ep.limit is Limit.AUTH:
         codes.add(401)  # sign-in failures, spent or unknown tokens
+    if ep.upstream:
+        codes |= {409, 422, 502, 503}
+    codes |= set(ep.errors)
     if ep.path_params:
         codes.add(404)
     if ep.body is not None:

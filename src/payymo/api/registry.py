@@ -54,6 +54,8 @@ class Endpoint:
     limit: Limit | None
     resource: str | None  # the kind of object a path id names, for isolation tests
     allow_limited: bool
+    upstream: bool = False  # calls a provider, so its failures (409/429/502/503) can surface
+    errors: tuple[int, ...] = ()  # further documented error statuses, e.g. 404 for a singleton
     description: str = ""
     path_params: dict[str, str] = field(default_factory=dict)  # name -> converter
 
@@ -81,6 +83,8 @@ def endpoint(
     limit: Limit | None = None,
     resource: str | None = None,
     allow_limited: bool = False,
+    upstream: bool = False,
+    errors: tuple[int, ...] = (),
     description: str = "",
 ) -> Callable[[View], View]:
     """Register `view` on `bp` (whose url_prefix starts with /api/v1) and in `ENDPOINTS`."""
@@ -116,6 +120,8 @@ def endpoint(
                 limit=limit,
                 resource=resource,
                 allow_limited=allow_limited,
+                upstream=upstream,
+                errors=errors,
                 description=description,
                 path_params={
                     m["name"]: m["conv"] or "string" for m in _CONVERTER_RE.finditer(rule)

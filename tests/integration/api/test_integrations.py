@@ -1,0 +1,212 @@
+"""The Integration API end to end: connect WHMCS, Stripe and a bank through the HTTP API against
+the simulators over loopback, sync each, and find no plaintext secret in a database dump."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from sqlalchemy.engine import make_url
+
+from payymo.sandbox import gocardless, stripe, whmcs
+from payymo.sandbox.common import SimServer
+from tests.conftest import PG_APP_ROLE
+from tests.integration.api.conftest import Api, Member, build_api, new_member
+from tests.integration.api.helpers import ok, problem
+
+BASE = "/api/v1/integrations"
+
+
+@dataclass
+class Providers:
+    """Simulators with credentials unique to this run, so a dump can be grepped for them."""
+
+    whmcs_url: str
+    stripe_url: str
+    gocardless_url: str
+    whmcs_identifier: str
+    whmcs_secret: str
+    stripe_key: str
+    gocardless_id: str
+    gocardless_key: str
+
+    def secrets(self) -> list[str]:
+        return [self.whmcs_identifier, self.whmcs_secret, self.stripe_key, self.gocardless_key]
+
+
+@pytest.fixture(scope="module")
+def providers() -> Iterator[Providers]:
+    tag = uuid.uuid4().hex[:12]
+    creds = {
+        "whmcs_identifier": f"whmcs-id-{tag}",
+        "whmcs_secret": f"whmcs-secret-{tag}",
+        "stripe_key": f"rk_test_{tag}",
+        "gocardless_id": f"gc-id-{tag}",
+        "gocardless_key": f"gc-key-{tag}",
+    }
+    servers = [
+        SimServer(
+            whmcs.create_app(identifier=creds["whmcs_identifier"], secret=creds["whmcs_secret"])
+        ),
+        SimServer(stripe.create_app(api_keys=(creds["stripe_key"],))),
+        SimServer(
+            gocardless.create_app(
+                secret_id=creds["gocardless_id"], secret_key=creds["gocardless_key"]
+            )
+        ),
+    ]
+    for server in servers:
+        server.start()
+    yield Providers(servers[0].url, servers[1].url, f"{servers[2].url}/api/v2", **creds)
+    for server in servers:
+        server.stop()
+
+
+def _api(url: str, providers: Providers, role: str = "") -> Api:
+    return build_api(
+        url,
+        role,
+        stripe_api_base=providers.stripe_url,
+        gocardless_base_url=providers.gocardless_url,
+        gocardless_secret_id=providers.gocardless_id,
+        gocardless_secret_key=providers.gocardless_key,
+    )
+
+
+def connect_everything(api: Api, providers: Providers) -> tuple[Member, dict[str, str]]:
+    owner = new_member(api)
+    headers = owner.headers()
+    client = api.client()
+    ok(
+        client.put(
+            f"{BASE}/whmcs",
+            headers=headers,
+            json={
+                "base_url": providers.whmcs_url,
+                "identifier": providers.whmcs_identifier,
+                "secret": providers.whmcs_secret,
+            },
+        )
+    )
+    ok(client.put(f"{BASE}/stripe", headers=headers, json={"api_key": providers.stripe_key}))
+    started = ok(
+        client.post(
+            f"{BASE}/bank/connections",
+            headers=headers,
+            json={
+                "institution_id": "SANDBOXFINANCE_SFIN0000",
+                "redirect_url": "https://app.example.com/bank/callback",
+            },
+        ),
+        201,
+    )
+    consent = httpx.get(started["link"], params={"action": "approve"}, follow_redirects=False)
+    reference = parse_qs(urlsplit(consent.headers["location"]).query)["ref"][0]
+    linked = ok(
+        client.post(
+            f"{BASE}/bank/connections/callback", headers=headers, json={"reference": reference}
+        )
+    )
+    assert linked["status"] == "active"
+    return owner, headers
+
+
+def test_connecting_and_syncing_all_three_providers_through_the_api(
+    sqlite_url: str, providers: Providers
+) -> None:
+    api = _api(sqlite_url, providers)
+    _, headers = connect_everything(api, providers)
+    client = api.client()
+
+    status = ok(client.get(BASE, headers=headers))
+    assert status["whmcs"]["status"] == "active"
+    assert status["stripe"]["status"] == "active"
+    assert {a["currency"] for a in status["bank_accounts"]} >= {"EUR"}
+    assert all("****" in (a["iban"] or "****") for a in status["bank_accounts"])
+    text = client.get(BASE, headers=headers).get_data(as_text=True)
+    assert not any(secret in text for secret in providers.secrets())
+
+    invoices = ok(client.post(f"{BASE}/whmcs/sync", headers=headers))
+    assert invoices["counts"]["created"] > 0
+    assert ok(client.get("/api/v1/invoices?limit=5", headers=headers))["data"]
+    again = ok(client.post(f"{BASE}/whmcs/sync", headers=headers))
+    assert again["counts"]["created"] == 0
+
+    payments = ok(client.post(f"{BASE}/stripe/sync", headers=headers))
+    assert payments["counts"]["payments_added"] > 0
+
+    account = status["bank_accounts"][0]
+    first = ok(client.post(f"{BASE}/bank/accounts/{account['id']}/sync", headers=headers))
+    assert first["added"] > 0
+    listed = ok(client.get(f"/api/v1/transactions?account_id={account['id']}", headers=headers))
+    assert len(listed["data"]) > 0
+    second = ok(client.post(f"{BASE}/bank/accounts/{account['id']}/sync", headers=headers))
+    assert second["added"] == 0
+
+
+def test_wrong_whmcs_credentials_are_a_field_error_and_store_nothing(
+    sqlite_url: str, providers: Providers
+) -> None:
+    api = _api(sqlite_url, providers)
+    headers = new_member(api).headers()
+    response = api.client().put(
+        f"{BASE}/whmcs",
+        headers=headers,
+        json={
+            "base_url": providers.whmcs_url,
+            "identifier": providers.whmcs_identifier,
+            "secret": "not-the-secret",
+        },
+    )
+    body = problem(response, 422, "validation-failed")
+    assert {e["field"] for e in body["errors"]} & {"identifier", "secret"}
+    problem(api.client().get(f"{BASE}/whmcs", headers=headers), 404, "not-found")
+
+
+def test_an_unreachable_provider_is_a_503_problem(sqlite_url: str, providers: Providers) -> None:
+    api = _api(sqlite_url, providers)
+    headers = new_member(api).headers()
+    response = api.client().put(
+        f"{BASE}/whmcs",
+        headers=headers,
+        json={"base_url": "http://127.0.0.1:9", "identifier": "x", "secret": "y"},
+    )
+    assert response.status_code == 503
+    assert response.mimetype == "application/problem+json"
+
+
+@pytest.mark.postgres
+def test_a_database_dump_holds_no_plaintext_secret(postgres_url: str, providers: Providers) -> None:
+    api = _api(postgres_url, providers, PG_APP_ROLE)
+    try:
+        connect_everything(api, providers)
+    finally:
+        api.services.db.dispose()
+    url = make_url(postgres_url)
+    dump = subprocess.run(  # noqa: S603 - the PostgreSQL client with fixed arguments
+        [
+            shutil.which("pg_dump") or "/usr/bin/pg_dump",
+            "--data-only",
+            "-h",
+            url.host or "127.0.0.1",
+            "-p",
+            str(url.port or 5432),
+            "-U",
+            url.username or "postgres",
+            url.database or "",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout
+    assert "whmcs_connections" in dump
+    assert "stripe_connections" in dump
+    for secret in providers.secrets():
+        assert secret not in dump
