@@ -23,23 +23,33 @@ from payymo.api.registry import ENDPOINTS, Endpoint
 from payymo.auth import apikeys, members
 from payymo.auth.models import Role
 from payymo.auth.principal import ApiKeyScope, Permission
-from payymo.banking.models import AccountSource, BankAccount, BankTransaction, TransactionStatus
+from payymo.banking.models import (
+    AccountSource,
+    BankAccount,
+    BankConnection,
+    BankTransaction,
+    RequisitionStatus,
+    TransactionStatus,
+)
 from payymo.blueprints import api_blueprints
-from payymo.invoicing.models import Invoice, InvoiceStatus
+from payymo.invoicing.models import ConnectionStatus, Invoice, InvoiceStatus
 from payymo.jobs.models import JobRun
 from tests.conftest import PG_APP_ROLE
 from tests.integration.api.conftest import Api, Member, build_api, new_member
 
 api_blueprints()
 ID_ENDPOINTS = [e for e in ENDPOINTS if e.path_params]
-# Platform listings are cross-tenant by design (operators only); they are not tenant data.
+# Listings: GETs answering a `data` list. Platform listings are cross-tenant by design
+# (operators only) and the institution list is the banks', not tenant data.
 LIST_ENDPOINTS = [
     e
     for e in ENDPOINTS
     if e.method == "GET"
     and not e.path_params
     and e.permission not in (None, Permission.PLATFORM)
-    and e.produces == "application/json"
+    and e.response is not None
+    and "data" in e.response.model_fields
+    and not e.upstream
 ]
 KEY_PERMISSIONS = {Permission.READ, Permission.RECONCILE, Permission.ADMIN}
 
@@ -61,10 +71,23 @@ def _add(api: Api, tenant_id: uuid.UUID, row: Any) -> uuid.UUID:
 def _populate(api: Api) -> TenantA:
     a = new_member(api)
     t = a.tenant_id
+    connection = _add(
+        api,
+        t,
+        BankConnection(
+            tenant_id=t,
+            institution_id="SANDBOXFINANCE_SFIN0000",
+            requisition_id=f"req-{t.hex[:8]}",
+            reference=f"ref-{t.hex[:8]}",
+            requisition_status=RequisitionStatus.LINKED,
+            status=ConnectionStatus.ACTIVE,
+        ),
+    )
     account = _add(
         api,
         t,
         BankAccount(
+            connection_id=connection,
             tenant_id=t,
             source=AccountSource.GOCARDLESS,
             provider_account_id="acc-a",
@@ -75,6 +98,7 @@ def _populate(api: Api) -> TenantA:
     )
     ids = {
         "user": a.add_user(Role.VIEWER).user_id,
+        "bank_connection": connection,
         "bank_account": account,
         "transaction": _add(
             api,
@@ -168,7 +192,11 @@ def sample(model: type[BaseModel] | None) -> Any:
     if model is None:
         return None
     schema = model.model_json_schema()
-    return {name: _value(schema["properties"][name], schema) for name in schema.get("required", [])}
+    return {
+        name: "https://app.example.com/return" if "url" in name else _value(prop, schema)
+        for name in schema.get("required", [])
+        for prop in [schema["properties"][name]]
+    }
 
 
 def _value(prop: dict[str, Any], root: dict[str, Any]) -> Any:
@@ -259,6 +287,7 @@ def unfiltered_lookups() -> list[tuple[str, str, Callable[..., Any]]]:
     return [
         ("payymo.banking.repository", "transaction", plain(BankTransaction)),
         ("payymo.banking.repository", "account", plain(BankAccount)),
+        ("payymo.banking.connections", "_locked", plain(BankConnection)),
         ("payymo.invoicing.repository", "invoice", plain(Invoice)),
         ("payymo.jobs.repository", "job", plain(JobRun)),
         ("payymo.auth.repository", "user_by_id", plain(User)),
