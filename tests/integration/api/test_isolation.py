@@ -32,6 +32,7 @@ from payymo.banking.models import (
     TransactionStatus,
 )
 from payymo.blueprints import api_blueprints
+from payymo.errors import NotFound
 from payymo.invoicing.models import ConnectionStatus, Invoice, InvoiceStatus
 from payymo.jobs.models import JobRun
 from tests.conftest import PG_APP_ROLE
@@ -282,12 +283,21 @@ def unfiltered_lookups() -> list[tuple[str, str, Callable[..., Any]]]:
 
         return lookup
 
+    def required(lookup: Callable[..., Any]) -> Callable[..., Any]:
+        def lookup_or_404(*args: Any, **kwargs: Any) -> Any:
+            found = lookup(*args, **kwargs)
+            if found is None:
+                raise NotFound(detail="not found")
+            return found
+
+        return lookup_or_404
+
     from payymo.auth.models import ApiKey, Invitation, User  # noqa: PLC0415
 
     return [
         ("payymo.banking.repository", "transaction", plain(BankTransaction)),
         ("payymo.banking.repository", "account", plain(BankAccount)),
-        ("payymo.banking.connections", "_locked", plain(BankConnection)),
+        ("payymo.banking.connections", "_locked", required(plain(BankConnection))),
         ("payymo.invoicing.repository", "invoice", plain(Invoice)),
         ("payymo.jobs.repository", "job", plain(JobRun)),
         ("payymo.auth.repository", "user_by_id", plain(User)),
