@@ -7,7 +7,6 @@ import time
 import uuid
 from typing import Any
 
-import redis
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -16,15 +15,13 @@ from payymo.api.ratelimit import register_rate_limits
 from payymo.api.security import register_security
 from payymo.blueprints import api_blueprints
 from payymo.clock import Clock, SystemClock
-from payymo.crypto import SecretBox
-from payymo.db import Database
 from payymo.errors import ProblemError, problem_body
-from payymo.http import EXTENSION_KEY, AppServices, problem_response, services
+from payymo.http import EXTENSION_KEY, build_services, problem_response, services
 from payymo.integrations.errors import ProviderError
 from payymo.integrations.problems import as_problem
 from payymo.logs import bind_context, clear_context, configure_logging, get_logger
-from payymo.mail import Mailer, make_mailer
-from payymo.settings import Settings, SettingsError, load_settings
+from payymo.mail import Mailer
+from payymo.settings import Settings, load_settings
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -60,26 +57,7 @@ def create_app(
 def register_services(
     app: Flask, settings: Settings, *, clock: Clock, mailer: Mailer | None
 ) -> None:
-    db = Database(
-        settings.effective_database_url,
-        role=settings.database_role,
-        pool_size=settings.database_pool_size,
-    )
-    redis_client = (
-        redis.Redis.from_url(settings.redis_url, socket_timeout=1, socket_connect_timeout=1)
-        if settings.redis_url
-        else None
-    )
-    if settings.is_strict and (reason := db.rls_bypass_reason()):
-        raise SettingsError(reason)
-    app.extensions[EXTENSION_KEY] = AppServices(
-        settings=settings,
-        db=db,
-        redis=redis_client,
-        clock=clock,
-        mailer=mailer or make_mailer(settings),
-        box=SecretBox(settings.effective_encryption_keys),
-    )
+    app.extensions[EXTENSION_KEY] = build_services(settings, clock=clock, mailer=mailer)
 
 
 def register_request_context(app: Flask) -> None:

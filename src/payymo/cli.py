@@ -222,6 +222,44 @@ def demo_seed() -> None:
     click.echo(f"  sign in as {login.email} / {login.password} (workspace: {login.tenant_slug})")
 
 
+@cli.command()
+@click.option("--tenant", "tenant_ref", help="Tenant slug or id (default: every tenant).")
+@click.option("--account", "account_id", type=click.UUID, help="Only this bank account.")
+@_one_line_errors
+def sync(tenant_ref: str | None, account_id: uuid.UUID | None) -> None:
+    """Sync WHMCS invoices, Stripe and bank transactions now, with progress and a summary."""
+    from payymo.http import build_services  # noqa: PLC0415
+    from payymo.integrations import sync_all  # noqa: PLC0415
+    from payymo.tenants import repository as tenants  # noqa: PLC0415
+
+    if account_id is not None and tenant_ref is None:
+        raise CliConfigError("--account needs --tenant")
+    app = build_services(_settings())
+    if tenant_ref is not None:
+        tenant_ids = [_resolve_tenant(app.db, tenant_ref).id]
+    else:
+        with app.db.unit_of_work() as session:
+            tenant_ids = [t.id for t in tenants.all_tenants(session)]
+    steps = [
+        (t, step)
+        for t in tenant_ids
+        for step in sync_all.plan(app, tenant_id=t, account_id=account_id)
+    ]
+    results = []
+    with click.progressbar(
+        steps, label="syncing", file=sys.stderr, item_show_func=lambda s: s[1][0] if s else None
+    ) as bar:
+        for tenant_id, step in bar:
+            results.append(sync_all.run_step(tenant_id, step))
+    for result in results:
+        mark = "ok    " if result.ok else "FAILED"
+        click.echo(f"{mark} {str(result.tenant_id)[:8]} {result.step:<28} {result.summary}")
+    failed = sum(not r.ok for r in results)
+    click.echo(f"{len(results)} step(s), {failed} failed")
+    if failed:
+        raise CliError(f"{failed} sync step(s) failed")
+
+
 SIMULATORS = ("gocardless", "stripe", "whmcs")
 
 

@@ -10,7 +10,7 @@ import redis
 from flask import Response, current_app, request
 from pydantic import BaseModel, ValidationError
 
-from payymo.clock import Clock
+from payymo.clock import Clock, SystemClock
 from payymo.crypto import SecretBox
 from payymo.db import Database
 from payymo.errors import (
@@ -20,8 +20,8 @@ from payymo.errors import (
     ValidationFailed,
     field_errors_from_pydantic,
 )
-from payymo.mail import Mailer
-from payymo.settings import Settings
+from payymo.mail import Mailer, make_mailer
+from payymo.settings import Settings, SettingsError
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 EXTENSION_KEY = "payymo"
@@ -37,6 +37,32 @@ class AppServices:
     clock: Clock
     mailer: Mailer
     box: SecretBox
+
+
+def build_services(
+    settings: Settings, *, clock: Clock | None = None, mailer: Mailer | None = None
+) -> AppServices:
+    """Connect what one process needs; the web app and the CLI build theirs the same way."""
+    db = Database(
+        settings.effective_database_url,
+        role=settings.database_role,
+        pool_size=settings.database_pool_size,
+    )
+    if settings.is_strict and (reason := db.rls_bypass_reason()):
+        raise SettingsError(reason)
+    redis_client = (
+        redis.Redis.from_url(settings.redis_url, socket_timeout=1, socket_connect_timeout=1)
+        if settings.redis_url
+        else None
+    )
+    return AppServices(
+        settings=settings,
+        db=db,
+        redis=redis_client,
+        clock=clock or SystemClock(),
+        mailer=mailer or make_mailer(settings),
+        box=SecretBox(settings.effective_encryption_keys),
+    )
 
 
 def services() -> AppServices:

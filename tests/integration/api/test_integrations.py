@@ -3,17 +3,21 @@ the simulators over loopback, sync each, and find no plaintext secret in a datab
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
+from payymo import migrate
 from payymo.sandbox import gocardless, stripe, whmcs
 from payymo.sandbox.common import SimServer
 from tests.conftest import PG_APP_ROLE
@@ -210,3 +214,55 @@ def test_a_database_dump_holds_no_plaintext_secret(postgres_url: str, providers:
     assert "stripe_connections" in dump
     for secret in providers.secrets():
         assert secret not in dump
+
+
+def test_the_sync_command_syncs_everything_and_reports_failures(
+    tmp_path: Path, providers: Providers
+) -> None:
+    url = f"sqlite:///{tmp_path / 'sync.db'}"
+    migrate.upgrade(url)
+    api = _api(url, providers)
+    owner, _ = connect_everything(api, providers)
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("PAYYMO_", "DATABASE_"))},
+        "PAYYMO_ENV": "testing",
+        "DATABASE_URL": url,
+        "LOG_LEVEL": "WARNING",
+        "STRIPE_API_BASE": providers.stripe_url,
+        "GOCARDLESS_BASE_URL": providers.gocardless_url,
+        "GOCARDLESS_SECRET_ID": providers.gocardless_id,
+        "GOCARDLESS_SECRET_KEY": providers.gocardless_key,
+    }
+    payymo = str(Path(sys.executable).parent / "payymo")
+
+    def sync(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(  # noqa: S603 - our own command
+            [payymo, "sync", "--tenant", owner.slug, *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+            cwd=tmp_path,
+        )
+
+    done = sync()
+    assert done.returncode == 0, done.stderr
+    assert "ok     " in done.stdout
+    assert "whmcs" in done.stdout
+    assert "stripe" in done.stdout
+    assert "bank " in done.stdout
+    assert ", 0 failed" in done.stdout
+
+    httpx.post(
+        f"{providers.whmcs_url}/_sim/faults",
+        json={"kind": "error", "path": "/includes/api.php", "times": 10},
+    )
+    try:
+        failed = sync()
+    finally:
+        httpx.delete(f"{providers.whmcs_url}/_sim/faults")
+    assert failed.returncode == 1
+    assert "FAILED" in failed.stdout
+    assert "whmcs" in failed.stdout.split("FAILED", 1)[1].splitlines()[0]
+    assert "Traceback" not in failed.stderr

@@ -1,0 +1,79 @@
+"""Syncing everything a tenant has connected: WHMCS invoices, Stripe, then each bank account.
+
+One step failing (a provider down, a consent expired) is recorded and the next step runs;
+the caller gets every step's outcome.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+from payymo.banking import sync as bank_sync
+from payymo.banking.repository import accounts as bank_accounts
+from payymo.errors import NotFound
+from payymo.http import AppServices
+from payymo.integrations.errors import ProviderError
+from payymo.invoicing.connections import connection_row as whmcs_row
+from payymo.invoicing.sync import sync_invoices
+from payymo.payments.connections import find_connection as stripe_row
+from payymo.payments.sync import sync_stripe
+
+
+@dataclass(frozen=True)
+class StepResult:
+    tenant_id: uuid.UUID
+    step: str  # "whmcs", "stripe" or "bank <account name>"
+    ok: bool
+    summary: str
+
+
+Step = tuple[str, Callable[[], str]]
+
+
+def plan(
+    app: AppServices, *, tenant_id: uuid.UUID, account_id: uuid.UUID | None = None
+) -> list[Step]:
+    """The sync steps for a tenant (only the one account when `account_id` is given)."""
+    with app.db.unit_of_work(tenant_id) as session:
+        has_whmcs = whmcs_row(session, tenant_id) is not None
+        has_stripe = stripe_row(session, tenant_id) is not None
+        accounts = [a for a in bank_accounts(session, tenant_id) if a.connection_id and a.is_active]
+    if account_id is not None:
+        accounts = [a for a in accounts if a.id == account_id]
+        if not accounts:
+            raise NotFound(detail=f"no connected bank account {account_id} in this tenant")
+        return [(f"bank {a.name or a.id}", _bank(app, tenant_id, a.id)) for a in accounts]
+    steps: list[Step] = []
+    if has_whmcs:
+        steps.append(("whmcs", lambda: _counts(asdict(sync_invoices(app, tenant_id=tenant_id)))))
+    if has_stripe:
+        steps.append(("stripe", lambda: _counts(sync_stripe(app, tenant_id=tenant_id).as_dict())))
+    steps += [(f"bank {a.name or a.id}", _bank(app, tenant_id, a.id)) for a in accounts]
+    return steps
+
+
+def _bank(app: AppServices, tenant_id: uuid.UUID, account_id: uuid.UUID) -> Callable[[], str]:
+    def run() -> str:
+        result = bank_sync.sync_account(app, tenant_id=tenant_id, account_id=account_id)
+        if result.skipped_reason:
+            return f"skipped ({result.skipped_reason.value}); next call at {result.next_allowed_at}"
+        return f"added {result.added}, updated {result.updated}, unchanged {result.unchanged}"
+
+    return run
+
+
+def _counts(values: dict[str, object]) -> str:
+    return ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in values.items() if isinstance(v, int))
+
+
+def run_step(tenant_id: uuid.UUID, step: Step) -> StepResult:
+    """Run one step; provider failures become a failed result rather than an exception."""
+    name, action = step
+    try:
+        return StepResult(tenant_id, name, True, action())
+    except ProviderError as exc:
+        return StepResult(tenant_id, name, False, exc.message)
+    except NotFound as exc:
+        return StepResult(tenant_id, name, False, exc.detail)
