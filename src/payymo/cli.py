@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 import uuid
 from collections.abc import Callable
 from functools import wraps
@@ -292,7 +293,36 @@ def serve(host: str | None, port: int | None) -> None:
     app = create_app(settings)
     bind_host, bind_port = host or settings.host, port or settings.port
     click.echo(f"Payymo is starting on http://{bind_host}:{bind_port} (Ctrl-C stops it)")
-    run_server(app, settings, host=bind_host, port=bind_port)
+    ready = (
+        _connect_demo(settings, f"http://{bind_host}:{bind_port}")
+        if settings.sandbox_enabled
+        else None
+    )
+    run_server(app, settings, host=bind_host, port=bind_port, when_ready=ready)
+
+
+def _connect_demo(settings: Settings, url: str) -> Callable[[], None]:
+    """Once the server answers, connect the demo tenant to the sandbox and sync it once."""
+
+    def connect() -> None:
+        import httpx  # noqa: PLC0415
+
+        from payymo.http import build_services  # noqa: PLC0415
+        from payymo.sandbox.demo import connect_demo  # noqa: PLC0415
+
+        for _ in range(100):
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        try:
+            lines = connect_demo(build_services(settings), public_url=url)
+        except Exception as exc:
+            lines = [f"could not connect the demo tenant: {exc}"]
+        click.echo("demo data: " + "; ".join(lines), err=True)
+
+    return connect
 
 
 def main() -> None:

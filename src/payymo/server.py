@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
+from payymo.http import EXTENSION_KEY
 from payymo.logs import logging_dict_config
 from payymo.settings import Settings
 
@@ -25,9 +28,24 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc] # gunicorn is untyped
         return self._app
 
 
-def serve(app: Flask, settings: Settings, *, host: str, port: int) -> None:
-    """Serve `app` with gunicorn in the foreground until Ctrl-C or SIGTERM."""
-    options = {
+def _post_fork(_server: Any, _worker: Any, app: Flask) -> None:
+    # Connections opened before the fork belong to the master; each worker opens its own.
+    app.extensions[EXTENSION_KEY].db.engine.dispose(close=False)
+
+
+def serve(
+    app: Flask,
+    settings: Settings,
+    *,
+    host: str,
+    port: int,
+    when_ready: Callable[[], None] | None = None,
+) -> None:
+    """Serve `app` with gunicorn in the foreground until Ctrl-C or SIGTERM.
+
+    `when_ready` runs once, in a background thread of the master, after the server listens.
+    """
+    options: dict[str, Any] = {
         "bind": f"{host}:{port}",
         # The in-process simulators keep their state in memory: one worker keeps it coherent.
         "workers": 1 if settings.sandbox_enabled else settings.web_workers,
@@ -38,5 +56,10 @@ def serve(app: Flask, settings: Settings, *, host: str, port: int) -> None:
         "control_socket_disable": True,
         "graceful_timeout": 10,
         "timeout": 60,
+        "post_fork": lambda server, worker: _post_fork(server, worker, app),
     }
+    if when_ready is not None:
+        options["when_ready"] = lambda _server: threading.Thread(
+            target=when_ready, name="payymo-when-ready", daemon=True
+        ).start()
     _Gunicorn(app, options).run()
