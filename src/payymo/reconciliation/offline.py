@@ -1,0 +1,159 @@
+"""Reading the offline CLI's input files into engine values, and writing its decisions.
+
+INVOICES.json is a WHMCS `GetInvoices` body (any status; an optional `balance` overrides
+`total`); TX.json is a GoCardless `/accounts/{id}/transactions/` body. Amounts are parsed
+strictly as decimal strings; anything else is an `InputError` naming what is wrong.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+from typing import Any
+
+from payymo.money import Money, MoneyError, parse_amount, parse_currency
+from payymo.reconciliation.engine import Decision, EngineInvoice, EngineTransaction
+
+TEXT_FIELDS = (
+    "remittanceInformationUnstructured",
+    "remittanceInformationStructured",
+    "additionalInformation",
+)
+ARRAY_FIELDS = ("remittanceInformationUnstructuredArray", "remittanceInformationStructuredArray")
+
+
+class InputError(ValueError):
+    """An input file that is not what it should be; the message says where."""
+
+
+def _minor(value: Any, currency: str, where: str) -> int:
+    if not isinstance(value, str):
+        raise InputError(f"{where}: amount must be a decimal string, got {type(value).__name__}")
+    try:
+        return Money(parse_amount(value), currency).to_minor()
+    except MoneyError as exc:
+        raise InputError(f"{where}: {exc}") from None
+
+
+def _day(value: Any) -> date | None:
+    if not isinstance(value, str) or not value or value.startswith("0000"):
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def parse_invoices(body: Any) -> list[EngineInvoice]:
+    if not isinstance(body, dict) or body.get("result") != "success":
+        raise InputError('not a GetInvoices response: expected {"result": "success", ...}')
+    container = body.get("invoices")
+    rows = container.get("invoice", []) if isinstance(container, dict) else container
+    if not isinstance(rows, list):
+        raise InputError("invoices.invoice must be a list")
+    return [_invoice(row, n) for n, row in enumerate(rows)]
+
+
+def _invoice(row: Any, n: int) -> EngineInvoice:
+    where = f"invoice #{n + 1}"
+    if not isinstance(row, dict) or "id" not in row:
+        raise InputError(f"{where}: expected an object with an id")
+    try:
+        currency = parse_currency(str(row.get("currencycode", "")))
+    except MoneyError as exc:
+        raise InputError(f"{where} (id {row['id']}): {exc}") from None
+    total = _minor(row.get("total"), currency, f"{where} (id {row['id']}) total")
+    balance = (
+        total if "balance" not in row else _minor(row["balance"], currency, f"{where} balance")
+    )
+    return EngineInvoice(
+        id=str(row["id"]),
+        number=str(row.get("invoicenum") or ""),
+        client_id=str(row.get("userid", "")),
+        client_name=f"{row.get('firstname', '')} {row.get('lastname', '')}".strip(),
+        company_name=str(row.get("companyname") or ""),
+        status=str(row.get("status", "")),
+        currency=currency,
+        total_minor=total,
+        balance_minor=balance,
+        issued=_day(row.get("date")),
+        due=_day(row.get("duedate")),
+    )
+
+
+def parse_transactions(body: Any) -> list[EngineTransaction]:
+    if not isinstance(body, dict) or not isinstance(body.get("transactions"), dict):
+        raise InputError('not a transactions response: expected {"transactions": {...}}')
+    lists = body["transactions"]
+    found = []
+    for booked, key in ((True, "booked"), (False, "pending")):
+        items = lists.get(key, [])
+        if not isinstance(items, list):
+            raise InputError(f"transactions.{key} must be a list")
+        found += [_transaction(item, booked, f"{key} #{n + 1}") for n, item in enumerate(items)]
+    return found
+
+
+def _transaction(item: Any, booked: bool, where: str) -> EngineTransaction:
+    if not isinstance(item, dict) or not isinstance(item.get("transactionAmount"), dict):
+        raise InputError(f"{where}: missing transactionAmount")
+    money = item["transactionAmount"]
+    try:
+        currency = parse_currency(str(money.get("currency", "")))
+    except MoneyError as exc:
+        raise InputError(f"{where}: {exc}") from None
+    amount = _minor(money.get("amount"), currency, where)
+    credit = amount > 0
+    party = item.get("debtorName" if credit else "creditorName") or ""
+    account = item.get("debtorAccount" if credit else "creditorAccount") or {}
+    return EngineTransaction(
+        id=transaction_id(item),
+        booked=booked,
+        amount_minor=amount,
+        currency=currency,
+        day=_day(item.get("bookingDate") or item.get("valueDate")),
+        text=_text(item),
+        counterparty=str(party),
+        counterparty_iban=account.get("iban") if isinstance(account, dict) else None,
+    )
+
+
+def transaction_id(item: dict[str, Any]) -> str:
+    """The bank's id, else its entry reference, else a hash of the content (stable)."""
+    for key in ("transactionId", "internalTransactionId", "entryReference"):
+        if item.get(key):
+            return str(item[key])
+    digest = hashlib.sha256(json.dumps(item, sort_keys=True).encode()).hexdigest()[:24]
+    return f"derived-{digest}"
+
+
+def _text(item: dict[str, Any]) -> str:
+    parts = [str(item[k]) for k in TEXT_FIELDS if item.get(k)]
+    for key in ARRAY_FIELDS:
+        if isinstance(item.get(key), list):
+            parts.append(" ".join(str(x) for x in item[key]))
+    return " ".join(parts)
+
+
+def decisions_body(decisions: list[Decision]) -> dict[str, Any]:
+    return {
+        "decisions": [
+            {
+                "transaction_id": d.transaction_id,
+                "status": d.status.value,
+                "allocations": [
+                    {
+                        "invoice_id": a.invoice_id,
+                        "amount": Money.from_minor(
+                            a.amount_minor + a.fee_minor, d.currency
+                        ).format(),
+                    }
+                    for a in d.allocations
+                ],
+                "confidence": d.confidence,
+                "reasons": [f"{r.code}: {r.text}" for r in d.reasons],
+            }
+            for d in decisions
+        ]
+    }
