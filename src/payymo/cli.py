@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 import uuid
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 from typing import Any
 
 import click
@@ -259,6 +261,59 @@ def sync(tenant_ref: str | None, account_id: uuid.UUID | None) -> None:
     click.echo(f"{len(results)} step(s), {failed} failed")
     if failed:
         raise CliError(f"{failed} sync step(s) failed")
+
+
+@cli.command()
+@click.option(
+    "--invoices",
+    "invoices_path",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="A WHMCS GetInvoices response body (JSON).",
+)
+@click.option(
+    "--transactions",
+    "transaction_paths",
+    type=click.Path(path_type=Path),
+    multiple=True,
+    required=True,
+    help="A GoCardless transactions response body (JSON); repeatable.",
+)
+@click.option("--rules", "rules_path", type=click.Path(path_type=Path), help="Rules (TOML).")
+@click.option("--out", "out_path", type=click.Path(path_type=Path), required=True)
+def reconcile(
+    invoices_path: Path,
+    transaction_paths: tuple[Path, ...],
+    rules_path: Path | None,
+    out_path: Path,
+) -> None:
+    """Decide offline which invoices each transaction pays; nothing is posted."""
+    from payymo.reconciliation import offline  # noqa: PLC0415
+    from payymo.reconciliation.engine import decide_all  # noqa: PLC0415
+
+    try:
+        invoices = offline.read(invoices_path, offline.parse_invoices)
+        transactions = [
+            tx
+            for path in transaction_paths
+            for tx in offline.read(path, offline.parse_transactions)
+        ]
+        rules = offline.load_rules(rules_path)
+    except offline.InputError as exc:
+        raise CliConfigError(str(exc)) from None
+    with click.progressbar(
+        length=max(len(transactions), 1), label="deciding", file=sys.stderr
+    ) as bar:
+        done = [0]
+
+        def advance(count: int, _total: int) -> None:
+            bar.update(count - done[0])
+            done[0] = count
+
+        decisions = decide_all(transactions, invoices, rules, progress=advance)
+    out_path.write_text(json.dumps(offline.decisions_body(decisions)))
+    for line in offline.summary(decisions):
+        click.echo(line, err=True)
 
 
 SIMULATORS = ("gocardless", "stripe", "whmcs")

@@ -249,3 +249,35 @@ def test_serve_in_sandbox_mode_connects_and_syncs_the_demo_tenant(
     assert "bank " in demo_line
     assert invoices.json()["data"]
     assert transactions.json()["data"]
+
+
+def test_keys_rotate_re_encrypts_stored_secrets_under_the_first_key(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    from payymo.crypto import SecretBox, generate_key  # noqa: PLC0415
+    from payymo.db import Database  # noqa: PLC0415
+    from payymo.invoicing.models import WhmcsConnection  # noqa: PLC0415
+    from payymo.settings import DEV_ENCRYPTION_KEY  # noqa: PLC0415
+    from payymo.tenants.services import create_tenant  # noqa: PLC0415
+
+    assert run("db", "upgrade", env=env, cwd=tmp_path).returncode == 0
+    db = Database(env["DATABASE_URL"])
+    owner = create_tenant(db, name="Acme")
+    with db.unit_of_work(owner.id) as session:
+        session.add(
+            WhmcsConnection(
+                tenant_id=owner.id,
+                base_url="https://billing.example.com",
+                identifier_encrypted=SecretBox((DEV_ENCRYPTION_KEY,)).encrypt("the-identifier"),
+                secret_encrypted=SecretBox((DEV_ENCRYPTION_KEY,)).encrypt("the-secret"),
+            )
+        )
+    new = generate_key()
+    env["ENCRYPTION_KEYS"] = f"{new},{DEV_ENCRYPTION_KEY}"
+    result = run("keys", "rotate", env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "re-encrypted 2 secret(s) in 1 tenant(s)" in result.stdout
+    with db.unit_of_work(owner.id) as session:
+        row = session.query(WhmcsConnection).one()
+        assert SecretBox((new,)).decrypt(row.secret_encrypted) == "the-secret"
+    db.dispose()

@@ -26,3 +26,8 @@ def test_a_changed_body_or_secret_does_not_verify(body: bytes) -> None:
     assert not verify_hmac_sha256_hex(SECRET.lower(), body, SIGNATURE)
     assert not verify_hmac_sha256_hex(SECRET, body, "")
     assert not verify_hmac_sha256_hex("", body, SIGNATURE)
+
+
+def test_a_signature_with_strange_characters_is_simply_invalid(body: bytes) -> None:
+    assert not verify_hmac_sha256_hex(SECRET, body, "é" * 64)
+    assert not verify_hmac_sha256_hex(SECRET, body, "\x00")

@@ -12,12 +12,15 @@ from dataclasses import asdict, dataclass
 
 from payymo.banking import sync as bank_sync
 from payymo.banking.repository import accounts as bank_accounts
-from payymo.errors import NotFound
+from payymo.crypto import SecretBoxError
+from payymo.errors import NotFound, ProblemError
 from payymo.http import AppServices
 from payymo.integrations.errors import ProviderError
 from payymo.invoicing.connections import connection_row as whmcs_row
+from payymo.invoicing.models import ConnectionStatus, WhmcsConnection
 from payymo.invoicing.sync import sync_invoices
 from payymo.payments.connections import find_connection as stripe_row
+from payymo.payments.models import StripeConnection
 from payymo.payments.sync import sync_stripe
 
 
@@ -37,8 +40,8 @@ def plan(
 ) -> list[Step]:
     """The sync steps for a tenant (only the one account when `account_id` is given)."""
     with app.db.unit_of_work(tenant_id) as session:
-        has_whmcs = whmcs_row(session, tenant_id) is not None
-        has_stripe = stripe_row(session, tenant_id) is not None
+        has_whmcs = _live(whmcs_row(session, tenant_id))
+        has_stripe = _live(stripe_row(session, tenant_id))
         accounts = [a for a in bank_accounts(session, tenant_id) if a.connection_id and a.is_active]
     if account_id is not None:
         accounts = [a for a in accounts if a.id == account_id]
@@ -52,6 +55,11 @@ def plan(
         steps.append(("stripe", lambda: _counts(sync_stripe(app, tenant_id=tenant_id).as_dict())))
     steps += [(f"bank {a.name or a.id}", _bank(app, tenant_id, a.id)) for a in accounts]
     return steps
+
+
+def _live(connection: WhmcsConnection | StripeConnection | None) -> bool:
+    """Connected, and not since disconnected (a disconnected Stripe row is kept as history)."""
+    return connection is not None and connection.status is not ConnectionStatus.DISCONNECTED
 
 
 def _bank(app: AppServices, tenant_id: uuid.UUID, account_id: uuid.UUID) -> Callable[[], str]:
@@ -75,5 +83,7 @@ def run_step(tenant_id: uuid.UUID, step: Step) -> StepResult:
         return StepResult(tenant_id, name, True, action())
     except ProviderError as exc:
         return StepResult(tenant_id, name, False, exc.message)
-    except NotFound as exc:
-        return StepResult(tenant_id, name, False, exc.detail)
+    except ProblemError as exc:
+        return StepResult(tenant_id, name, False, exc.detail or exc.title)
+    except SecretBoxError as exc:  # a key missing from ENCRYPTION_KEYS: this tenant only
+        return StepResult(tenant_id, name, False, str(exc))

@@ -181,8 +181,10 @@ class WhmcsClient:
             "transid": transid,
             "gateway": gateway,
             "date": paid_at.astimezone(UTC).strftime(DATETIME_FORMAT),
-            "noemail": "false" if send_email else "true",
         }
+        if not send_email:
+            # PHP reads any non-empty value, "false" included, as true: send it only to mute.
+            fields["noemail"] = "true"
         if amount is not None:
             fields["amount"] = f"{amount:f}"
         if fees is not None:

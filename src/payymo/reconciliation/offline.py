@@ -9,12 +9,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import tomllib
+from collections import Counter, defaultdict
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
 
 from payymo.money import Money, MoneyError, parse_amount, parse_currency
-from payymo.reconciliation.engine import Decision, EngineInvoice, EngineTransaction
+from payymo.reconciliation.engine import Decision, EngineInvoice, EngineTransaction, Rules
+from payymo.tenants.schemas import MatchingRules
 
+T = TypeVar("T")
 TEXT_FIELDS = (
     "remittanceInformationUnstructured",
     "remittanceInformationStructured",
@@ -157,3 +166,64 @@ def decisions_body(decisions: list[Decision]) -> dict[str, Any]:
             for d in decisions
         ]
     }
+
+
+def load_json(path: Path) -> Any:
+    """A JSON file, or an InputError naming it and saying what is wrong."""
+    try:
+        with path.open("rb") as handle:
+            return json.load(handle)
+    except OSError as exc:
+        raise InputError(f"{path}: {exc.strerror or exc}") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: not valid JSON ({exc})") from None
+
+
+def read(path: Path, parse: Callable[[Any], list[T]]) -> list[T]:
+    """Parse the JSON file at `path`; any error names the file."""
+    body = load_json(path)
+    try:
+        return parse(body)
+    except InputError as exc:
+        raise InputError(f"{path}: {exc}") from None
+
+
+def load_rules(path: Path | None) -> Rules:
+    """Rules from a TOML file: auto_threshold, min_margin, fee_tolerance ("1.50", in the
+    payment's currency with two decimals), reference_patterns (regexes; group 1 = number)."""
+    if path is None:
+        return Rules()
+    try:
+        with path.open("rb") as handle:
+            raw = tomllib.load(handle)
+    except OSError as exc:
+        raise InputError(f"{path}: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: not valid TOML ({exc})") from None
+    try:
+        checked = MatchingRules.model_validate({k: v for k, v in raw.items() if k != "auto_post"})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise InputError(f"{path}: {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+    return Rules(
+        auto_threshold=checked.auto_threshold,
+        min_margin=checked.min_margin,
+        fee_tolerance_minor=Money.rounded(parse_amount(checked.fee_tolerance), "EUR").to_minor(),
+        reference_patterns=tuple(re.compile(p, re.IGNORECASE) for p in checked.reference_patterns),
+    )
+
+
+def summary(decisions: list[Decision]) -> list[str]:
+    """Counts per status and the amount automatically allocated, per currency."""
+    counts = Counter(d.status.value for d in decisions)
+    allocated: dict[str, int] = defaultdict(int)
+    for d in decisions:
+        if d.status.value == "auto":
+            allocated[d.currency] += sum(a.amount_minor + a.fee_minor for a in d.allocations)
+    lines = [
+        f"{status:<10} {counts.get(status, 0):>9}"
+        for status in ("auto", "review", "unmatched", "ignored")
+    ]
+    lines.append(f"{'total':<10} {len(decisions):>9}")
+    lines += [f"auto-allocated {Money.from_minor(v, c)}" for c, v in sorted(allocated.items())]
+    return lines

@@ -1,1 +1,1 @@
-"""Sandbox: demo data and (later) the GoCardless, Stripe and WHMCS simulators."""
+"""Sandbox: the demo tenant and faithful simulators of GoCardless, Stripe and WHMCS."""

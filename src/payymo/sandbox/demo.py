@@ -71,7 +71,7 @@ def connect_demo(app: AppServices, *, public_url: str) -> list[str]:
     base = public_url.rstrip("/")
     with app.db.unit_of_work(tenant.id) as session:
         has_whmcs = whmcs_row(session, tenant.id) is not None
-        has_stripe = stripe_row(session, tenant.id) is not None
+        has_stripe = stripe_row(session, tenant.id) is not None  # even disconnected: leave it
         has_bank = bool(
             session.scalars(
                 select(BankConnection.id).where(BankConnection.tenant_id == tenant.id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from flask import Flask
@@ -12,8 +11,7 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
 
 from payymo.sandbox import gocardless, stripe, whmcs
-from payymo.sandbox.common import SimClock
-from payymo.sandbox.world import generate_world
+from payymo.sandbox.world import world_clock
 
 SANDBOX_PREFIX = "/sandbox"
 WHMCS_CREDENTIALS = ("sim-identifier", "sim-secret")
@@ -22,8 +20,7 @@ STRIPE_KEY = "sk_test_sim"
 
 def mount_simulators(app: Flask, *, seed: int = 7) -> None:
     """Route /sandbox/{gocardless,stripe,whmcs} to simulators sharing one clock and world."""
-    world = generate_world(seed)
-    clock = SimClock(datetime(world.today.year, world.today.month, world.today.day, 9, tzinfo=UTC))
+    clock = world_clock(seed)
     simulators: dict[str, WSGIApplication] = {
         f"{SANDBOX_PREFIX}/gocardless": gocardless.create_app(seed=seed, clock=clock),
         f"{SANDBOX_PREFIX}/stripe": stripe.create_app(seed=seed, clock=clock),

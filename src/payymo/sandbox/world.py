@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
+from payymo.sandbox.common import SimClock
+
 PLAN_PRICES = (
     Decimal("4.99"),
     Decimal("9.99"),
@@ -355,3 +357,9 @@ def _card_payments(
             )
         )
     return tuple(payments)
+
+
+def world_clock(seed: int = 7) -> SimClock:
+    """A simulator clock at 09:00 UTC on the world's day, so seeded dates mean the same."""
+    today = generate_world(seed).today
+    return SimClock(datetime(today.year, today.month, today.day, 9, tzinfo=UTC))

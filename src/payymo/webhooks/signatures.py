@@ -13,6 +13,7 @@ def hmac_sha256_hex(secret: str, body: bytes) -> str:
 
 def verify_hmac_sha256_hex(secret: str, body: bytes, signature: str) -> bool:
     """Whether `signature` is the HMAC of the raw `body`; compared in constant time."""
-    if not secret or not signature:
-        return False
-    return hmac.compare_digest(hmac_sha256_hex(secret, body), signature.strip().lower())
+    candidate = signature.strip().lower() if signature else ""
+    if not secret or not candidate or not candidate.isascii():
+        return False  # compare_digest refuses non-ASCII text; no such signature is valid anyway
+    return hmac.compare_digest(hmac_sha256_hex(secret, body), candidate)

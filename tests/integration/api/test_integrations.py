@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from payymo import migrate
+from payymo.integrations import sync_all
 from payymo.sandbox import gocardless, stripe, whmcs
 from payymo.sandbox.common import SimServer
 from tests.conftest import PG_APP_ROLE
@@ -39,9 +40,18 @@ class Providers:
     stripe_key: str
     gocardless_id: str
     gocardless_key: str
+    whmcs_access_key: str = ""
+    stripe_webhook_secret: str = ""
 
     def secrets(self) -> list[str]:
-        return [self.whmcs_identifier, self.whmcs_secret, self.stripe_key, self.gocardless_key]
+        return [
+            self.whmcs_identifier,
+            self.whmcs_secret,
+            self.whmcs_access_key,
+            self.stripe_key,
+            self.stripe_webhook_secret,
+            self.gocardless_key,
+        ]
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +77,14 @@ def providers() -> Iterator[Providers]:
     ]
     for server in servers:
         server.start()
-    yield Providers(servers[0].url, servers[1].url, f"{servers[2].url}/api/v2", **creds)
+    yield Providers(
+        servers[0].url,
+        servers[1].url,
+        f"{servers[2].url}/api/v2",
+        **creds,
+        whmcs_access_key=f"access-{tag}",
+        stripe_webhook_secret=f"whsec_{tag}",
+    )
     for server in servers:
         server.stop()
 
@@ -95,10 +112,15 @@ def connect_everything(api: Api, providers: Providers) -> tuple[Member, dict[str
                 "base_url": providers.whmcs_url,
                 "identifier": providers.whmcs_identifier,
                 "secret": providers.whmcs_secret,
+                "access_key": providers.whmcs_access_key,
             },
         )
     )
-    ok(client.put(f"{BASE}/stripe", headers=headers, json={"api_key": providers.stripe_key}))
+    stripe_body = {
+        "api_key": providers.stripe_key,
+        "webhook_secret": providers.stripe_webhook_secret,
+    }
+    ok(client.put(f"{BASE}/stripe", headers=headers, json=stripe_body))
     started = ok(
         client.post(
             f"{BASE}/bank/connections",
@@ -132,7 +154,8 @@ def test_connecting_and_syncing_all_three_providers_through_the_api(
     assert status["whmcs"]["status"] == "active"
     assert status["stripe"]["status"] == "active"
     assert {a["currency"] for a in status["bank_accounts"]} >= {"EUR"}
-    assert all("****" in (a["iban"] or "****") for a in status["bank_accounts"])
+    assert status["bank_accounts"]
+    assert all(a["iban"] and "****" in a["iban"] for a in status["bank_accounts"])
     text = client.get(BASE, headers=headers).get_data(as_text=True)
     assert not any(secret in text for secret in providers.secrets())
 
@@ -266,3 +289,12 @@ def test_the_sync_command_syncs_everything_and_reports_failures(
     assert "FAILED" in failed.stdout
     assert "whmcs" in failed.stdout.split("FAILED", 1)[1].splitlines()[0]
     assert "Traceback" not in failed.stderr
+
+
+def test_a_disconnected_stripe_is_left_out_of_sync(sqlite_url: str, providers: Providers) -> None:
+    api = _api(sqlite_url, providers)
+    owner, headers = connect_everything(api, providers)
+    api.client().delete(f"{BASE}/stripe", headers=headers)
+    steps = [name for name, _ in sync_all.plan(api.services, tenant_id=owner.tenant_id)]
+    assert "stripe" not in steps
+    assert "whmcs" in steps

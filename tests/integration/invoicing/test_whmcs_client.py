@@ -212,6 +212,22 @@ def test_add_invoice_payment_records_a_partial_payment_without_an_email(
     assert whmcs.state()["emails"] == []
 
 
+def test_add_invoice_payment_can_ask_whmcs_to_send_the_confirmation_email(
+    client: WhmcsClient, whmcs: Whmcs
+) -> None:
+    invoice_id = whmcs.add_invoice(total="20.00")
+
+    client.add_invoice_payment(
+        invoice_id=invoice_id,
+        transid="PAYYMO-MAIL",
+        gateway="banktransfer",
+        paid_at=datetime(2026, 11, 25, 14, 30, tzinfo=UTC),
+        send_email=True,
+    )
+
+    assert len(whmcs.state()["emails"]) == 1
+
+
 def test_add_invoice_payment_to_a_cancelled_invoice_is_rejected(
     client: WhmcsClient, whmcs: Whmcs
 ) -> None:

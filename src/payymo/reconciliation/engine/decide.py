@@ -11,7 +11,7 @@ best suggestion, is unmatched, or is ignored (debits, Stripe payouts).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from payymo.reconciliation.engine.index import InvoiceIndex, number_key
 from payymo.reconciliation.engine.names import similarity
@@ -41,19 +41,30 @@ _STRIPE = re.compile(r"\bSTRIPE\b")
 
 
 def decide_all(
-    transactions: Iterable[EngineTransaction], invoices: Iterable[EngineInvoice], rules: Rules
+    transactions: Iterable[EngineTransaction],
+    invoices: Iterable[EngineInvoice],
+    rules: Rules,
+    *,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[Decision]:
     """One decision per distinct transaction id, sorted by id; independent of input order.
 
     Two passes: payer IBANs seen on the first pass's automatic decisions become evidence for
-    the second pass (an IBAN is learned only if it belongs to a single client).
+    the second pass (an IBAN is learned only if it belongs to a single client), which revisits
+    only what the first pass did not settle. `progress(done, total)` reports the first pass.
     """
     index = InvoiceIndex.build(invoices)
     unique = {tx.id: tx for tx in sorted(transactions, key=lambda t: (t.id, t.text))}
-    first = {tid: decide(tx, index, rules, {}) for tid, tx in unique.items()}
+    first: dict[str, Decision] = {}
+    for done, (tid, tx) in enumerate(unique.items(), start=1):
+        first[tid] = decide(tx, index, rules, {})
+        if progress is not None and (done % 10_000 == 0 or done == len(unique)):
+            progress(done, len(unique))
     learned = _learn_ibans(unique, first, index)
     return [
-        decide(unique[tid], index, rules, learned) if learned else first[tid]
+        decide(unique[tid], index, rules, learned)
+        if learned and first[tid].status in (Status.REVIEW, Status.UNMATCHED)
+        else first[tid]
         for tid in sorted(unique)
     ]
 

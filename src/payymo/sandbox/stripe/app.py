@@ -14,6 +14,7 @@ from payymo.sandbox.stripe.control import register_control
 from payymo.sandbox.stripe.errors import StripeError, mask_key, render_error
 from payymo.sandbox.stripe.sim import StripeSimulator
 from payymo.sandbox.stripe.webhooks import WebhookDispatcher
+from payymo.sandbox.world import world_clock
 
 API_PREFIX = "/v1/"
 NO_KEY_MESSAGE = (
@@ -34,7 +35,7 @@ def create_app(
 ) -> Flask:
     """A Stripe account seeded from the world of `seed`, served under `/v1` and `/_sim`."""
     webhooks = WebhookDispatcher(url=webhook_url, secret=webhook_secret) if webhook_url else None
-    sim = StripeSimulator(seed=seed, clock=clock or SimClock(), webhooks=webhooks)
+    sim = StripeSimulator(seed=seed, clock=clock or world_clock(seed), webhooks=webhooks)
     app = Flask(__name__)
     install_sim_support(
         app,
