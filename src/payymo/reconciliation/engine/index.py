@@ -62,11 +62,19 @@ class InvoiceIndex:
                     self.clients_by_token[token].add(invoice.client_id)
 
     def clients_named_like(self, payer: str) -> set[str]:
-        """Clients with open invoices sharing a name word with `payer` (to score further)."""
-        found: set[str] = set()
-        for token in normalize_name(payer).split():
-            found |= self.clients_by_token.get(token, set())
-        return found
+        """Clients with open invoices sharing the most name words with `payer` (at least two,
+        or the payer's only word), to score further: common first names alone don't qualify."""
+        words = [w for w in normalize_name(payer).split() if len(w) > 2]
+        shared: dict[str, int] = {}
+        for word in words:
+            for client in self.clients_by_token.get(word, ()):
+                shared[client] = shared.get(client, 0) + 1
+        if not shared:
+            return set()
+        best = max(shared.values())
+        if best < min(2, len(words)):
+            return set()
+        return {client for client, count in shared.items() if count == best}
 
     def resolve(self, value: str) -> list[EngineInvoice]:
         """Invoices a reference may name: by id, and by invoice number (may be several)."""
