@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
+from functools import lru_cache
 
 from payymo.reconciliation.engine.index import InvoiceIndex, number_key
 from payymo.reconciliation.engine.names import similarity
@@ -264,14 +265,15 @@ def _typo_guard(
             return
 
 
-def _near_misses(number: str) -> set[str]:
+@lru_cache(maxsize=65_536)
+def _near_misses(number: str) -> frozenset[str]:
     variants = {
         number[:i] + number[i + 1] + number[i] + number[i + 2 :] for i in range(len(number) - 1)
     }
     variants |= {number[:i] + number[i + 1 :] for i in range(len(number))}
     variants |= {number[:i] + d + number[i:] for i in range(len(number) + 1) for d in "0123456789"}
     variants.discard(number)
-    return {v.lstrip("0") or "0" for v in variants if v}
+    return frozenset(v.lstrip("0") or "0" for v in variants if v)
 
 
 def _unreferenced(

@@ -145,6 +145,8 @@ _COMPOUND = re.compile(r"[A-Z0-9]+(?:[/-][A-Z0-9]+)+|[A-Z]+\d+[A-Z0-9]*")
 
 def fold(text: str) -> str:
     """Upper case without accents, so "Facture n° 1024" and "FACTURE N 1024" read alike."""
+    if text.isascii():
+        return text.upper()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).upper()
 
