@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import combinations
 
 from payymo.reconciliation.engine.names import normalize_name
 from payymo.reconciliation.engine.references import fold
@@ -29,7 +30,11 @@ class InvoiceIndex:
     )
     compound_numbers: frozenset[str] = frozenset()
     client_names: dict[str, tuple[str, str]] = field(default_factory=dict)
-    clients_by_token: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    # Clients by pairs of name words (and by the one word of a one-word name): a common first
+    # name alone would point at thousands of clients.
+    clients_by_words: dict[tuple[str, ...], set[str]] = field(
+        default_factory=lambda: defaultdict(set)
+    )
 
     @classmethod
     def build(cls, invoices: Iterable[EngineInvoice]) -> InvoiceIndex:
@@ -57,23 +62,18 @@ class InvoiceIndex:
             return
         self.client_names[invoice.client_id] = (invoice.client_name, invoice.company_name)
         for name in (invoice.client_name, invoice.company_name):
-            for token in normalize_name(name).split():
-                if len(token) > 2:
-                    self.clients_by_token[token].add(invoice.client_id)
+            for key in _word_keys(normalize_name(name)):
+                self.clients_by_words[key].add(invoice.client_id)
 
     def clients_named_like(self, payer: str) -> set[str]:
-        """Clients with open invoices sharing the most name words with `payer` (at least two,
-        or the payer's only word), to score further: common first names alone don't qualify."""
-        words = [w for w in normalize_name(payer).split() if len(w) > 2]
+        """Clients whose name shares the most word pairs (or the only word) with `payer`."""
         shared: dict[str, int] = {}
-        for word in words:
-            for client in self.clients_by_token.get(word, ()):
+        for key in _word_keys(normalize_name(payer)):
+            for client in self.clients_by_words.get(key, ()):
                 shared[client] = shared.get(client, 0) + 1
         if not shared:
             return set()
         best = max(shared.values())
-        if best < min(2, len(words)):
-            return set()
         return {client for client, count in shared.items() if count == best}
 
     def resolve(self, value: str) -> list[EngineInvoice]:
@@ -84,3 +84,10 @@ class InvoiceIndex:
         for invoice in self.by_number.get(value, ()):
             found.setdefault(invoice.id, invoice)
         return list(found.values())
+
+
+def _word_keys(normalized: str) -> list[tuple[str, ...]]:
+    words = sorted({w for w in normalized.split() if len(w) > 2})
+    if len(words) == 1:
+        return [(words[0],)]
+    return list(combinations(words, 2))
