@@ -115,7 +115,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # IMMEDIATE takes the write lock up front: a transaction that reads and then writes can
+    # otherwise fail at once with "database is locked" when another one wrote in between.
+    # The embedded database trades parallel transactions for that; PostgreSQL is unaffected.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _set_role_on_connect(role: str) -> Any:

@@ -16,8 +16,8 @@ from pydantic import BaseModel
 
 from payymo.banking import gocardless_responses as responses
 from payymo.banking import gocardless_schemas as wire
+from payymo.banking import gocardless_transactions as entries
 from payymo.banking.gocardless_tokens import TokenCache
-from payymo.banking.models import TransactionStatus
 from payymo.banking.provider import (
     AccountDetails,
     AccountMetadata,
@@ -25,16 +25,15 @@ from payymo.banking.provider import (
     Institution,
     Requisition,
     TransactionBatch,
+    UnreadableAnswer,
 )
 from payymo.clock import Clock
-from payymo.integrations.errors import (
-    ProviderBadResponse,
-    ProviderUnavailable,
-)
+from payymo.integrations.errors import ProviderBadResponse, ProviderUnavailable
 from payymo.integrations.retry import RetryPolicy, call_with_retries
 from payymo.settings import Settings
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+ResultT = TypeVar("ResultT")
 
 API_PREFIX = "/api/v2"
 DEFAULT_RETRY = RetryPolicy()
@@ -151,27 +150,37 @@ class GoCardlessClient:
             f"accounts/{_segment(account_id)}/transactions/",
             params={"date_from": date_from.isoformat(), "date_to": date_to.isoformat()},
         )
-        lists = self._parsed(wire.TransactionsWire, response, "transaction list").transactions
-        booked = [wire.transaction(raw, TransactionStatus.BOOKED) for raw in lists.booked]
-        pending = [wire.transaction(raw, TransactionStatus.PENDING) for raw in lists.pending]
-        return TransactionBatch(tuple(booked + pending), responses.quota(response.headers))
+        quota = responses.quota(response.headers)
+        try:
+            body = responses.json_body(response, "transaction list")
+            lists = wire.parse(entries.TransactionsWire, body, "transaction list", shallow=True)
+        except ProviderBadResponse as exc:
+            # The bank counted this call: the quota travels with the error so the caller can too.
+            raise UnreadableAnswer(exc.message, status=response.status_code, quota=quota) from None
+        return entries.batch(lists.transactions, quota)
 
     def _parsed(self, model: type[ModelT], response: httpx.Response, what: str) -> ModelT:
         return wire.parse(model, responses.json_body(response, what), what)
+
+    # Retries happen at one level only, around the whole request (its token included): minting
+    # and refreshing never retry on their own, or a token outage multiplies the calls.
 
     def _get(self, path: str, params: Mapping[str, str] | None = None) -> httpx.Response:
         return self._retrying(lambda: self._authorized("GET", path, params=params))
 
     def _post(self, path: str, body: dict[str, Any]) -> httpx.Response:
-        # Not retried: a lost answer may hide a created agreement or requisition, and a second
-        # requisition with the same reference is refused.
-        return self._authorized("POST", path, json=body)
+        # Only the token is retried: a lost answer may hide a created agreement or requisition,
+        # and a second requisition with the same reference is refused.
+        token = self._retrying(self._tokens.access)
+        return self._authorized("POST", path, token=token, json=body)
 
-    def _retrying(self, call: Callable[[], httpx.Response]) -> httpx.Response:
+    def _retrying(self, call: Callable[[], ResultT]) -> ResultT:
         return call_with_retries(call, policy=self._retry, now=self._clock.now, sleep=self._sleep)
 
-    def _authorized(self, method: str, path: str, **options: Any) -> httpx.Response:
-        token = self._tokens.access()
+    def _authorized(
+        self, method: str, path: str, *, token: str | None = None, **options: Any
+    ) -> httpx.Response:
+        token = token or self._tokens.access()
         response = self._send(method, path, token=token, **options)
         if response.status_code == 401 and responses.summary(response) == INVALID_TOKEN:
             response = self._send(method, path, token=self._tokens.replace(token), **options)
@@ -180,12 +189,11 @@ class GoCardlessClient:
 
     def _mint(self) -> wire.TokenPair:
         credentials = {"secret_id": self._secret_id, "secret_key": self._secret_key}
-        response = self._retrying(lambda: self._checked("POST", "token/new/", json=credentials))
+        response = self._checked("POST", "token/new/", json=credentials)
         return self._parsed(wire.TokenPair, response, "token")
 
     def _refresh(self, refresh: str) -> wire.AccessToken:
-        body = {"refresh": refresh}
-        response = self._retrying(lambda: self._checked("POST", "token/refresh/", json=body))
+        response = self._checked("POST", "token/refresh/", json={"refresh": refresh})
         return self._parsed(wire.AccessToken, response, "token")
 
     def _checked(self, method: str, path: str, **options: Any) -> httpx.Response:

@@ -24,12 +24,7 @@ from payymo.integrations.errors import (
 _EUA_EXPIRED = re.compile(r"end user agreement.*expired", re.IGNORECASE)
 _TRY_AGAIN = re.compile(r"try again in (\d+) seconds", re.IGNORECASE)
 # The docs spell headers Django-style (HTTP_X_...); the wire uses the dashed names.
-_RESET_HEADERS = (
-    "x-ratelimit-account-success-reset",
-    "http_x_ratelimit_account_success_reset",
-    "x-ratelimit-reset",
-    "http_x_ratelimit_reset",
-)
+_SPELLINGS = ("x-ratelimit-{}", "http_x_ratelimit_{}")
 
 
 def error(
@@ -51,26 +46,41 @@ def error(
 
 
 def retry_at(headers: Mapping[str, str], body: dict[str, Any], now: datetime) -> datetime | None:
-    """When a 429 says the next call may succeed: reset headers, else the detail's seconds."""
-    for name in _RESET_HEADERS:
-        seconds = _int(headers.get(name))
+    """When a 429 says the next call may succeed.
+
+    The account's reset (often hours away, at the bank's midnight) applies only when the account
+    has no successful calls left; any other 429 is a short limit: the general reset, else
+    Retry-After, else the seconds the detail names.
+    """
+    if rate_header(headers, "account-success-remaining") == 0:
+        seconds = rate_header(headers, "account-success-reset")
         if seconds is not None:
             return now + timedelta(seconds=seconds)
-    found = _TRY_AGAIN.search(str(body.get("detail", "")))
-    return now + timedelta(seconds=int(found[1])) if found else None
+    seconds = rate_header(headers, "reset")
+    if seconds is None:
+        seconds = _int(headers.get("retry-after"))
+    if seconds is None and (found := _TRY_AGAIN.search(str(body.get("detail", "")))):
+        seconds = int(found[1])
+    return now + timedelta(seconds=seconds) if seconds is not None else None
 
 
-def quota(headers: httpx.Headers) -> Quota:
+def quota(headers: Mapping[str, str]) -> Quota:
     """The per-account quota headers of a successful account-data call."""
+    return Quota(
+        limit=rate_header(headers, "account-success-limit"),
+        remaining=rate_header(headers, "account-success-remaining"),
+        reset_seconds=rate_header(headers, "account-success-reset"),
+    )
 
-    def read(name: str) -> int | None:
-        for spelling in ("x-ratelimit-account-success-", "http_x_ratelimit_account_success_"):
-            found = _int(headers.get(spelling + name))
-            if found is not None:
-                return found
-        return None
 
-    return Quota(limit=read("limit"), remaining=read("remaining"), reset_seconds=read("reset"))
+def rate_header(headers: Mapping[str, str], name: str) -> int | None:
+    """`X-RateLimit-<name>` as a whole number, in either spelling (None: absent or unreadable)."""
+    for spelling in _SPELLINGS:
+        key = spelling.format(name if spelling.startswith("x-") else name.replace("-", "_"))
+        found = _int(headers.get(key))
+        if found is not None:
+            return found
+    return None
 
 
 def _int(raw: str | None) -> int | None:

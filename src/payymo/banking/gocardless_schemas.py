@@ -11,23 +11,21 @@ from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictStr, ValidationError
 
-from payymo.banking.models import RequisitionStatus, TransactionStatus
+from payymo.banking.models import RequisitionStatus
 from payymo.banking.provider import (
     AccountDetails,
     AccountMetadata,
     Agreement,
     Institution,
-    ProviderTransaction,
     Quota,
     Requisition,
 )
 from payymo.http import unstorable_text
 from payymo.integrations.errors import ProviderBadResponse
-from payymo.money import Money, MoneyError, parse_amount
+from payymo.money import Money, MoneyError
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 NAME_LENGTH = 200  # BankAccount.name, owner_name and counterparty_name hold this much
-MAX_MINOR = 2**63 - 1  # amount_minor is a BIGINT
 
 
 def _iso_date(value: Any) -> Any:
@@ -109,46 +107,13 @@ class DetailsWire(Wire):
     account: DetailsAccount
 
 
-class AmountWire(Wire):
-    amount: StrictStr
-    currency: StrictStr
+def parse(model: type[ModelT], data: Any, what: str, *, shallow: bool = False) -> ModelT:
+    """Validate `data` as `model`, or raise ProviderBadResponse naming the first bad field.
 
-
-class AccountRef(Wire):
-    iban: Iban | None = None
-
-
-class TransactionWire(Wire):
-    """One entry, in the Berlin Group field names GoCardless uses."""
-
-    transactionId: Id | None = None
-    internalTransactionId: Id | None = None
-    bookingDate: IsoDate | None = None
-    valueDate: IsoDate | None = None
-    transactionAmount: AmountWire
-    creditorName: StrictStr | None = None
-    creditorAccount: AccountRef | None = None
-    debtorName: StrictStr | None = None
-    debtorAccount: AccountRef | None = None
-    remittanceInformationUnstructured: StrictStr | None = None
-    remittanceInformationUnstructuredArray: list[StrictStr] | None = None
-    additionalInformation: StrictStr | None = None
-    endToEndId: Annotated[StrictStr, Field(max_length=128)] | None = None
-    bankTransactionCode: Annotated[StrictStr, Field(max_length=64)] | None = None
-
-
-class TransactionLists(Wire):
-    booked: list[dict[str, Any]] = Field(default_factory=list)
-    pending: list[dict[str, Any]] = Field(default_factory=list)
-
-
-class TransactionsWire(Wire):
-    transactions: TransactionLists
-
-
-def parse(model: type[ModelT], data: Any, what: str) -> ModelT:
-    """Validate `data` as `model`, or raise ProviderBadResponse naming the first bad field."""
-    if bad := unstorable_text(data, what):
+    `shallow` skips the search for unstorable text, for callers that read the parts it holds
+    as `Any` one by one (and check each).
+    """
+    if not shallow and (bad := unstorable_text(data, what)):
         raise ProviderBadResponse(f"GoCardless sent unstorable text in {bad}")
     try:
         return model.model_validate(data)
@@ -221,43 +186,6 @@ def details(wire: DetailsWire, quota: Quota) -> AccountDetails:
         owner_name=(account.ownerName or "")[:NAME_LENGTH],
         quota=quota,
     )
-
-
-def transaction(raw: dict[str, Any], status: TransactionStatus) -> ProviderTransaction:
-    """One booked or pending entry; the whole call fails if any entry is malformed."""
-    wire = parse(TransactionWire, raw, f"{status.value} transaction")
-    try:
-        amount = Money(parse_amount(wire.transactionAmount.amount), wire.transactionAmount.currency)
-    except MoneyError as exc:
-        raise ProviderBadResponse(f"GoCardless sent an unusable amount: {exc}") from None
-    if abs(amount.to_minor()) > MAX_MINOR:
-        raise ProviderBadResponse("GoCardless sent an amount too large to be real")
-    credit = amount.amount >= 0
-    name = wire.debtorName if credit else wire.creditorName
-    account = wire.debtorAccount if credit else wire.creditorAccount
-    return ProviderTransaction(
-        status=status,
-        internal_id=wire.internalTransactionId,
-        transaction_id=wire.transactionId,
-        booking_date=wire.bookingDate,
-        value_date=wire.valueDate,
-        amount=amount,
-        counterparty_name=(name or "")[:NAME_LENGTH],
-        counterparty_iban=account.iban if account else None,
-        remittance=_remittance(wire),
-        end_to_end_id=wire.endToEndId,
-        bank_transaction_code=wire.bankTransactionCode,
-        raw=raw,
-    )
-
-
-def _remittance(wire: TransactionWire) -> str:
-    # Some banks fill only the array form, some only additionalInformation.
-    if wire.remittanceInformationUnstructured:
-        return wire.remittanceInformationUnstructured
-    if wire.remittanceInformationUnstructuredArray:
-        return " ".join(wire.remittanceInformationUnstructuredArray)
-    return wire.additionalInformation or ""
 
 
 def _currency(code: str) -> str:

@@ -67,6 +67,7 @@ class TokenCache:
         with self._lock:
             if self._access is not None and self._access.value != refused:
                 return self._access.value  # another thread has already replaced it
+            self._access = None  # never handed out again, even if minting fails now
             return self._mint_locked(self._clock.now())
 
     def secrets(self) -> tuple[str, ...]:

@@ -3,7 +3,9 @@
 A content hash covers what a transaction *is* (account, date, amount, currency, remittance,
 counterparty) plus its occurrence among identical ones in the same fetch, so two identical
 transfers on one day stay two rows. It recognises transactions from banks that give no ids,
-banks that re-issue ids, and pending entries (which never carry ids) once they book.
+banks that re-issue ids, and pending entries (which never carry ids) once they book. A pending
+entry the bank books with other text or dates is found by `pending.claim_rebooked`, and pending
+rows the bank stops listing are retired by `pending.retire_stale`.
 """
 
 from __future__ import annotations
@@ -13,15 +15,16 @@ import json
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from payymo.banking import pending
 from payymo.banking.models import BankAccount, BankTransaction, TransactionStatus
-from payymo.banking.provider import ProviderTransaction
+from payymo.banking.provider import ProviderTransaction, TransactionBatch
 
 # Identical transactions stored by an earlier fetch may sit at a higher occurrence number.
 OCCURRENCE_SLACK = 4
@@ -40,6 +43,16 @@ class UpsertCounts:
     added: int = 0
     updated: int = 0
     unchanged: int = 0
+    retired: int = 0
+    stale_pending: int = 0
+    kept: set[uuid.UUID] = field(default_factory=set)  # the rows the fetch listed
+
+
+@dataclass
+class _Matches:
+    pairs: list[tuple[Item, BankTransaction | None]]
+    taken: set[str]  # the hashes id-less rows hold
+    rebooked: set[uuid.UUID]  # pending rows claimed by a booked entry with other content
 
 
 def content_base(account_id: uuid.UUID, tx: ProviderTransaction) -> str:
@@ -78,6 +91,16 @@ def fingerprint(account_id: uuid.UUID, transactions: Iterable[ProviderTransactio
     return items
 
 
+def store(
+    session: Session, *, account: BankAccount, batch: TransactionBatch, today: date
+) -> UpsertCounts:
+    """`upsert` the batch, then retire the pending rows it no longer lists (if it is complete)."""
+    counts = upsert(session, account=account, transactions=batch.transactions, today=today)
+    if batch.pending_complete:
+        counts.retired, counts.stale_pending = pending.retire_stale(session, account, counts.kept)
+    return counts
+
+
 def upsert(
     session: Session,
     *,
@@ -87,24 +110,30 @@ def upsert(
 ) -> UpsertCounts:
     """Insert new transactions and update known ones; running it twice changes nothing."""
     items = fingerprint(account.id, transactions)
-    pairs, taken = _match(session, account, items)
+    found = _match(session, account, items)
     counts = UpsertCounts()
-    for item, row in pairs:
+    added: list[BankTransaction] = []
+    for item, row in found.pairs:
         if row is None:
-            session.add(_new_row(account, item, today, taken))
+            added.append(_new_row(account, item, today, found.taken))
             counts.added += 1
-        elif _apply(row, item, today):
+            continue
+        if row.id in found.rebooked and item.tx.provider_id is None:
+            # Its old hash says what it was; an id-less row is known by what it is now.
+            row.content_hash = _free_hash(item, found.taken)
+        if _apply(row, item, today):
             counts.updated += 1
         else:
             counts.unchanged += 1
+        counts.kept.add(row.id)
+    session.add_all(added)
     session.flush()
+    counts.kept.update(row.id for row in added)
     return counts
 
 
-def _match(
-    session: Session, account: BankAccount, items: list[Item]
-) -> tuple[list[tuple[Item, BankTransaction | None]], set[str]]:
-    """Each item with its stored row (None: new), and the hashes id-less rows hold."""
+def _match(session: Session, account: BankAccount, items: list[Item]) -> _Matches:
+    """Each item with its stored row (None: new): by id, then by content, then as a rebooking."""
     # Both ids: a row stored under the bank's id before GoCardless assigned its own.
     ids = [i for item in items for i in (item.tx.internal_id, item.tx.transaction_id) if i]
     by_id = {row.provider_transaction_id: row for row in _rows(session, account, "id", ids)}
@@ -130,7 +159,32 @@ def _match(
         for row in rows
         if row.provider_transaction_id is None
     }
-    return pairs, taken
+    rebooked = _rebook(session, account, pairs, claimed)
+    return _Matches(pairs, taken, rebooked)
+
+
+def _rebook(
+    session: Session,
+    account: BankAccount,
+    pairs: list[tuple[Item, BankTransaction | None]],
+    claimed: set[uuid.UUID],
+) -> set[uuid.UUID]:
+    """Let booked items still without a row claim the pending row they book, if unambiguous;
+    the rows so claimed."""
+    open_items = [i for i, (item, row) in enumerate(pairs) if row is None and _booked(item)]
+    if not open_items:
+        return set()
+    rows = pending.claim_rebooked(session, account, [pairs[i][0].tx for i in open_items], claimed)
+    rebooked: set[uuid.UUID] = set()
+    for index, row in zip(open_items, rows, strict=True):
+        if row is not None:
+            pairs[index] = (pairs[index][0], row)
+            rebooked.add(row.id)
+    return rebooked
+
+
+def _booked(item: Item) -> bool:
+    return item.tx.status is TransactionStatus.BOOKED
 
 
 def _candidates(
@@ -193,13 +247,19 @@ def _values(item: Item, today: date, known_date: date | None) -> dict[str, Any]:
 def _new_row(account: BankAccount, item: Item, today: date, taken: set[str]) -> BankTransaction:
     values = _values(item, today, None)
     if item.tx.provider_id is None:
-        # Rows without an id must have unique hashes; step past one an older fetch holds.
-        occurrence = 0
-        while values["content_hash"] in taken:
-            occurrence += 1
-            values["content_hash"] = occurrence_hash(item.base, occurrence)
-        taken.add(values["content_hash"])
+        values["content_hash"] = _free_hash(item, taken)
     return BankTransaction(tenant_id=account.tenant_id, account_id=account.id, **values)
+
+
+def _free_hash(item: Item, taken: set[str]) -> str:
+    """The item's hash, or the next occurrence's if an older fetch's id-less row holds it
+    (rows without an id must have unique hashes); reserved in `taken`."""
+    occurrence, found = 0, item.content_hash
+    while found in taken:
+        occurrence += 1
+        found = occurrence_hash(item.base, occurrence)
+    taken.add(found)
+    return found
 
 
 def _apply(row: BankTransaction, item: Item, today: date) -> bool:

@@ -2,6 +2,10 @@
 
 Banks allow as few as 4 successful calls a day per account and scope, so every call is counted
 here and checked before the next one; the ledger also says when the next call is possible.
+
+A sync takes its call (`take_call`) before making it, in the transaction that checked the
+allowance and with the account row locked, so parallel syncs cannot all spend the last call;
+it then `settle`s the call with the provider's own count, or `release`s it if the bank refused.
 """
 
 from __future__ import annotations
@@ -64,6 +68,54 @@ def allowance(
     return Allowance(True)
 
 
+def take_call(
+    session: Session,
+    *,
+    tenant_id: uuid.UUID,
+    account_id: uuid.UUID,
+    scope: ProviderCallScope,
+    now: datetime,
+    reserve: int,
+) -> Allowance:
+    """`allowance`, and if a call is allowed, count it now, before it is made.
+
+    The caller holds the account's row lock (`repository.locked_account`) and settles or
+    releases the call, on the day of `now`, once the provider has answered.
+    """
+    allowed = allowance(
+        session, tenant_id=tenant_id, account_id=account_id, scope=scope, now=now, reserve=reserve
+    )
+    if allowed.allowed:
+        _counted(session, tenant_id, account_id, scope, now).successes += 1
+    return allowed
+
+
+def settle(
+    session: Session,
+    *,
+    tenant_id: uuid.UUID,
+    account_id: uuid.UUID,
+    scope: ProviderCallScope,
+    taken_at: datetime,
+    quota: Quota,
+) -> None:
+    """A taken call was answered 2xx: it stays counted, corrected by the provider's count."""
+    _adopt(_counted(session, tenant_id, account_id, scope, taken_at), quota)
+
+
+def release(
+    session: Session,
+    *,
+    tenant_id: uuid.UUID,
+    account_id: uuid.UUID,
+    scope: ProviderCallScope,
+    taken_at: datetime,
+) -> None:
+    """A taken call was refused (4xx, 5xx, 429), so the bank did not count it: give it back."""
+    entry = _counted(session, tenant_id, account_id, scope, taken_at)
+    entry.successes = max(0, entry.successes - 1)
+
+
 def count_success(
     session: Session,
     *,
@@ -74,15 +126,18 @@ def count_success(
     quota: Quota,
 ) -> BankCallLedger:
     """Count one successful call, trusting the provider's own count when it reports one."""
-    entry = _entry(session, tenant_id, account_id, scope, now, create=True)
-    assert entry is not None  # noqa: S101 - create=True always returns one
+    entry = _counted(session, tenant_id, account_id, scope, now)
     entry.successes += 1
+    _adopt(entry, quota)
+    return entry
+
+
+def _adopt(entry: BankCallLedger, quota: Quota) -> None:
     if quota.limit is not None:
         entry.limit = quota.limit
         if quota.remaining is not None:
             # Calls made elsewhere with the same consent count too.
             entry.successes = max(entry.successes, quota.limit - quota.remaining)
-    return entry
 
 
 def record_block(
@@ -95,8 +150,7 @@ def record_block(
     until: datetime,
 ) -> BankCallLedger:
     """Remember a 429: no call for this account and scope before `until`."""
-    entry = _entry(session, tenant_id, account_id, scope, now, create=True)
-    assert entry is not None  # noqa: S101 - create=True always returns one
+    entry = _counted(session, tenant_id, account_id, scope, now)
     if entry.blocked_until is None or entry.blocked_until < until:
         entry.blocked_until = until
     return entry
@@ -108,21 +162,33 @@ def _entry(
     account_id: uuid.UUID,
     scope: ProviderCallScope,
     now: datetime,
-    *,
-    create: bool = False,
 ) -> BankCallLedger | None:
-    day = now.astimezone(UTC).date()
-    entry = session.scalars(
+    return session.scalars(
         select(BankCallLedger).where(
             BankCallLedger.tenant_id == tenant_id,
             BankCallLedger.account_id == account_id,
             BankCallLedger.scope == scope,
-            BankCallLedger.day == day,
+            BankCallLedger.day == now.astimezone(UTC).date(),
         )
     ).one_or_none()
-    if entry is None and create:
+
+
+def _counted(
+    session: Session,
+    tenant_id: uuid.UUID,
+    account_id: uuid.UUID,
+    scope: ProviderCallScope,
+    now: datetime,
+) -> BankCallLedger:
+    """The day's entry, created if this is the day's first."""
+    entry = _entry(session, tenant_id, account_id, scope, now)
+    if entry is None:
         entry = BankCallLedger(
-            tenant_id=tenant_id, account_id=account_id, scope=scope, day=day, successes=0
+            tenant_id=tenant_id,
+            account_id=account_id,
+            scope=scope,
+            day=now.astimezone(UTC).date(),
+            successes=0,
         )
         session.add(entry)
     return entry

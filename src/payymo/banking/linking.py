@@ -63,8 +63,11 @@ def link_accounts(
 ) -> set[uuid.UUID]:
     """Create or re-attach each account to `connection`; the connections they moved from."""
     moved_from: set[uuid.UUID] = set()
+    listed = {linked.provider_account_id for linked in found}
     for linked in found:
         account = _existing(session, connection, linked.provider_account_id)
+        if account is None and (account := _reissued(session, connection, linked, listed)):
+            _reidentify(session, account, linked, actor, now)
         if account is None:
             account = _create(session, connection, linked, actor, now)
         else:
@@ -101,6 +104,69 @@ def _existing(
     ).one_or_none()
 
 
+def _reissued(
+    session: Session, connection: BankConnection, linked: LinkedAccount, listed: set[str]
+) -> BankAccount | None:
+    """The tenant's account that `linked` is, under a new id (some banks issue new account ids
+    on every reconnect): same institution (through its connection), IBAN and currency. Only if
+    exactly one account fits, and its old id is not linked by this consent too."""
+    iban = _iban(linked)
+    if linked.details is None or iban is None:
+        return None
+    found = session.scalars(
+        select(BankAccount)
+        .join(BankConnection, BankConnection.id == BankAccount.connection_id)
+        .where(
+            BankAccount.tenant_id == connection.tenant_id,
+            BankAccount.source == AccountSource(connection.provider),
+            BankAccount.iban == iban,
+            BankAccount.currency == linked.details.currency,
+            BankConnection.tenant_id == connection.tenant_id,
+            BankConnection.institution_id == connection.institution_id,
+        )
+    ).all()
+    fits = [account for account in found if account.provider_account_id not in listed]
+    return fits[0] if len(fits) == 1 else None
+
+
+def _reidentify(
+    session: Session, account: BankAccount, linked: LinkedAccount, actor: Actor, now: datetime
+) -> None:
+    """Move `account` to its new provider id; its rows, and so its transactions' hashes, stay."""
+    before = account.provider_account_id
+    account.provider_account_id = linked.provider_account_id
+    if linked.details is not None:  # fetched for the unknown id, so the bank counted it
+        _count_details(session, account, linked.details, now)
+    record(
+        session,
+        tenant_id=account.tenant_id,
+        actor=actor,
+        action="bank_account.reidentified",
+        object_type="bank_account",
+        object_id=account.id,
+        before={"provider_account_id": before},
+        after={"provider_account_id": account.provider_account_id},
+    )
+
+
+def _iban(linked: LinkedAccount) -> str | None:
+    details = linked.details
+    return (details.iban if details else None) or linked.metadata.iban
+
+
+def _count_details(
+    session: Session, account: BankAccount, details: AccountDetails, now: datetime
+) -> None:
+    ledger.count_success(
+        session,
+        tenant_id=account.tenant_id,
+        account_id=account.id,
+        scope=ProviderCallScope.DETAILS,
+        now=now,
+        quota=details.quota,
+    )
+
+
 def _create(
     session: Session, connection: BankConnection, linked: LinkedAccount, actor: Actor, now: datetime
 ) -> BankAccount:
@@ -114,20 +180,13 @@ def _create(
         provider_account_id=linked.provider_account_id,
         name=details.name,
         # Stored in full (reconciliation needs it); API responses and audit entries mask it.
-        iban=details.iban or linked.metadata.iban,
+        iban=_iban(linked),
         currency=details.currency,
         owner_name=details.owner_name or linked.metadata.owner_name,
     )
     session.add(account)
     session.flush()
-    ledger.count_success(
-        session,
-        tenant_id=connection.tenant_id,
-        account_id=account.id,
-        scope=ProviderCallScope.DETAILS,
-        now=now,
-        quota=details.quota,
-    )
+    _count_details(session, account, details, now)
     record(
         session,
         tenant_id=connection.tenant_id,

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from payymo.banking.models import RequisitionStatus, TransactionStatus
+from payymo.integrations.errors import ProviderBadResponse
 from payymo.money import Money
 
 if TYPE_CHECKING:
@@ -108,11 +109,41 @@ class ProviderTransaction:
 
 
 @dataclass(frozen=True)
+class QuarantinedEntry:
+    """An entry that breaks the provider's contract: skipped, so the rest can be stored."""
+
+    status: TransactionStatus
+    index: int  # its position in the provider's booked or pending list
+    provider_id: str | None
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status.value,
+            "index": self.index,
+            "provider_id": self.provider_id,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
 class TransactionBatch:
     """Everything one transactions call returned: booked first, then pending."""
 
     transactions: tuple[ProviderTransaction, ...]
     quota: Quota = Quota()
+    quarantined: tuple[QuarantinedEntry, ...] = ()
+    # False if the provider left the pending list out or one of its entries was quarantined:
+    # then a stored pending transaction missing from it may still be pending.
+    pending_complete: bool = True
+
+
+class UnreadableAnswer(ProviderBadResponse):
+    """A successful (2xx) call whose body could not be read: the bank counted it all the same."""
+
+    def __init__(self, message: str, *, status: int, quota: Quota) -> None:
+        super().__init__(message, status=status)
+        self.quota = quota
 
 
 class BankProvider(Protocol):

@@ -7,12 +7,13 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy import ColumnElement, Select, or_, select, update
 from sqlalchemy.orm import Session
 
 from payymo.api.pagination import PageQuery, keyset_page, parse_date, parse_uuid
 from payymo.banking.models import BankAccount, BankTransaction
 from payymo.banking.schemas import TransactionFilters
+from payymo.db import is_postgresql
 from payymo.money import minor_digits, parse_amount
 from payymo.reconciliation.models import Allocation, Decision
 
@@ -45,6 +46,28 @@ def account(session: Session, tenant_id: uuid.UUID, account_id: uuid.UUID) -> Ba
     return session.scalars(
         select(BankAccount).where(BankAccount.tenant_id == tenant_id, BankAccount.id == account_id)
     ).one_or_none()
+
+
+def locked_account(
+    session: Session, tenant_id: uuid.UUID, account_id: uuid.UUID
+) -> BankAccount | None:
+    """The account, locked until the transaction ends: syncs of one account take turns.
+
+    Call it first in the transaction. SQLite has no row locks and fails at once (no busy wait)
+    when a transaction that has read tries to write after another wrote; a write as the first
+    statement takes the database's write lock instead, waiting out the busy timeout.
+    """
+    mine = (BankAccount.tenant_id == tenant_id, BankAccount.id == account_id)
+    if not is_postgresql(session):
+        session.execute(
+            update(BankAccount)
+            .where(*mine)
+            .values(updated_at=BankAccount.updated_at)
+            .execution_options(synchronize_session=False)
+        )
+    # NO KEY UPDATE: rows that merely refer to the account (its transactions) are not held up.
+    locked = select(BankAccount).where(*mine).with_for_update(key_share=True)
+    return session.scalars(locked).one_or_none()
 
 
 def transaction(session: Session, tenant_id: uuid.UUID, tx_id: uuid.UUID) -> BankTransaction | None:

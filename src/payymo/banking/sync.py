@@ -2,77 +2,38 @@
 
 One call per sync fetches `[synced_through - overlap, today]` (the first one the consent's whole
 history); `synced_through` only moves once that window is stored, so a failed or rate-limited
-sync leaves no gap behind it.
+sync leaves no gap behind it. The call is taken from the quota ledger, with the account row
+locked, before it is made: parallel syncs of one account never spend more than the quota.
 """
 
 from __future__ import annotations
 
+import threading
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from payymo.audit.services import Actor, record
-from payymo.banking import ingest, ledger, repository
+from payymo.banking import ledger, repository
 from payymo.banking.ledger import SkipReason
-from payymo.banking.models import AccountSource, BankAccount, BankConnection, ProviderCallScope
-from payymo.banking.provider import TransactionBatch, provider_for
+from payymo.banking.models import AccountSource, BankAccount, BankConnection
+from payymo.banking.provider import provider_for
+from payymo.banking.sync_steps import SCOPE, Plan, SyncResult, failed, store
 from payymo.errors import NotFound
 from payymo.http import AppServices
-from payymo.integrations.errors import AccessExpired, ProviderError, ProviderRateLimited
+from payymo.integrations.errors import ProviderError
 from payymo.invoicing.models import ConnectionStatus
 from payymo.jobs.runner import track_job
 
 __all__ = ["SkipReason", "SyncResult", "sync_account", "sync_tenant"]
 
-SCOPE = ProviderCallScope.TRANSACTIONS
-SYNC_ACTOR = Actor.system("bank_sync")
-
 Progress = Callable[[int, int], None]
 
-
-@dataclass(frozen=True)
-class SyncResult:
-    """What one account's sync did; a skipped sync says why and when to try again."""
-
-    account_id: uuid.UUID
-    added: int = 0
-    updated: int = 0  # pending to booked, or changed by the bank
-    unchanged: int = 0
-    skipped_reason: SkipReason | None = None
-    next_allowed_at: datetime | None = None
-    date_from: date | None = None
-    date_to: date | None = None
-    error: str | None = None  # set by sync_tenant for an account whose sync failed
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready, for the job's result."""
-        return {
-            "account_id": str(self.account_id),
-            "added": self.added,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "skipped_reason": self.skipped_reason.value if self.skipped_reason else None,
-            "next_allowed_at": _iso(self.next_allowed_at),
-            "date_from": _iso(self.date_from),
-            "date_to": _iso(self.date_to),
-            "error": self.error,
-        }
-
-
-@dataclass(frozen=True)
-class _Plan:
-    tenant_id: uuid.UUID
-    account_id: uuid.UUID
-    connection_id: uuid.UUID
-    provider: str
-    provider_account_id: str
-    date_from: date
-    date_to: date
+_turns_lock = threading.Lock()
+_sqlite_turns: dict[str, threading.Lock] = {}  # by database URL
 
 
 def sync_account(
@@ -80,10 +41,31 @@ def sync_account(
 ) -> SyncResult:
     """Sync one account as a `bank_sync` job; `manual` may spend the quota's reserve."""
     params = {"account_id": str(account_id), "manual": manual}
-    with track_job(app, tenant_id=tenant_id, kind="bank_sync", params=params) as job:
+    with (
+        _sqlite_turn(app),
+        track_job(app, tenant_id=tenant_id, kind="bank_sync", params=params) as job,
+    ):
         result = _sync(app, tenant_id, account_id, manual)
         job.result = result.as_dict()
     return result
+
+
+@contextmanager
+def _sqlite_turn(app: AppServices) -> Iterator[None]:
+    """On SQLite, one bank sync at a time in this process; elsewhere, no wait.
+
+    SQLite has a single writer, and a transaction that has read fails at once instead of
+    waiting when another connection writes before it does (the job runner's updates read
+    first). PostgreSQL syncs run side by side, kept apart by the account's row lock.
+    """
+    engine = app.db.engine
+    if engine.dialect.name != "sqlite":
+        yield
+        return
+    with _turns_lock:
+        turn = _sqlite_turns.setdefault(str(engine.url), threading.Lock())
+    with turn:
+        yield
 
 
 def sync_tenant(
@@ -125,26 +107,22 @@ def _sync(
     plan = _plan(app, tenant_id, account_id, manual)
     if isinstance(plan, SyncResult):
         return plan
-    provider = provider_for(app, plan.provider)
     try:
-        batch = provider.transactions(
+        batch = provider_for(app, plan.provider).transactions(
             plan.provider_account_id, date_from=plan.date_from, date_to=plan.date_to
         )
-    except ProviderRateLimited as exc:
-        return _rate_limited(app, plan, exc)
-    except AccessExpired as exc:
-        return _access_expired(app, plan, exc)
-    _count_call(app, plan, batch)
-    return _store(app, plan, batch)
+    except ProviderError as exc:
+        return failed(app, plan, exc)
+    return store(app, plan, batch)
 
 
 def _plan(
     app: AppServices, tenant_id: uuid.UUID, account_id: uuid.UUID, manual: bool
-) -> _Plan | SyncResult:
-    """What to fetch, or why not to call the provider at all now."""
+) -> Plan | SyncResult:
+    """What to fetch, with the call already taken; or why not to call the provider now."""
     now = app.clock.now()
     with app.db.unit_of_work(tenant_id) as session:
-        account = repository.account(session, tenant_id, account_id)
+        account = repository.locked_account(session, tenant_id, account_id)
         if account is None:
             raise NotFound(detail="no such bank account")
         connection = _connection(session, account)
@@ -153,21 +131,21 @@ def _plan(
                 SkipReason.NOT_CONNECTED if connection is None else SkipReason.CONNECTION_INACTIVE
             )
             return SyncResult(account_id, skipped_reason=reason)
-        skipped = _quota_skip(app, session, account, manual=manual, now=now)
+        skipped = _take_call(app, session, account, manual=manual, now=now)
         if skipped is not None:
             return skipped
         date_from, date_to = _window(app, account, connection, now.date())
-        return _Plan(
+        return Plan(
             tenant_id, account_id, connection.id, connection.provider,
-            account.provider_account_id, date_from, date_to,
+            account.provider_account_id, date_from, date_to, taken_at=now,
         )  # fmt: skip
 
 
-def _quota_skip(
+def _take_call(
     app: AppServices, session: Session, account: BankAccount, *, manual: bool, now: datetime
 ) -> SyncResult | None:
-    """A skipped result if the quota or a 429 forbids a call now, remembering until when."""
-    allowed = ledger.allowance(
+    """None with the call counted, or a skipped result if the quota or a 429 forbids it now."""
+    allowed = ledger.take_call(
         session,
         tenant_id=account.tenant_id,
         account_id=account.id,
@@ -199,95 +177,3 @@ def _window(
     # Banks book late: re-read a few days before the last one stored.
     start = account.synced_through - timedelta(days=app.settings.bank_sync_overlap_days)
     return min(max(start, earliest), today), today
-
-
-def _count_call(app: AppServices, plan: _Plan, batch: TransactionBatch) -> None:
-    # Its own transaction: the call was spent even if storing its answer fails.
-    with app.db.unit_of_work(plan.tenant_id) as session:
-        ledger.count_success(
-            session,
-            tenant_id=plan.tenant_id,
-            account_id=plan.account_id,
-            scope=SCOPE,
-            now=app.clock.now(),
-            quota=batch.quota,
-        )
-
-
-def _store(app: AppServices, plan: _Plan, batch: TransactionBatch) -> SyncResult:
-    now = app.clock.now()
-    with app.db.unit_of_work(plan.tenant_id) as session:
-        account = session.get(BankAccount, plan.account_id, with_for_update=True)
-        if account is None:
-            raise NotFound(detail="no such bank account")
-        counts = ingest.upsert(
-            session, account=account, transactions=batch.transactions, today=now.date()
-        )
-        account.synced_through = max(plan.date_to, account.synced_through or plan.date_to)
-        account.last_synced_at = now
-        after = ledger.allowance(
-            session,
-            tenant_id=plan.tenant_id,
-            account_id=plan.account_id,
-            scope=SCOPE,
-            now=now,
-            reserve=app.settings.bank_quota_reserve,
-        )
-        account.next_sync_allowed_at = after.next_allowed_at
-    return SyncResult(
-        plan.account_id,
-        added=counts.added,
-        updated=counts.updated,
-        unchanged=counts.unchanged,
-        next_allowed_at=after.next_allowed_at,
-        date_from=plan.date_from,
-        date_to=plan.date_to,
-    )
-
-
-def _rate_limited(app: AppServices, plan: _Plan, exc: ProviderRateLimited) -> SyncResult:
-    now = app.clock.now()
-    until = exc.retry_at or ledger.next_utc_midnight(now)
-    with app.db.unit_of_work(plan.tenant_id) as session:
-        ledger.record_block(
-            session,
-            tenant_id=plan.tenant_id,
-            account_id=plan.account_id,
-            scope=SCOPE,
-            now=now,
-            until=until,
-        )
-        account = session.get(BankAccount, plan.account_id)
-        if account is not None:
-            account.next_sync_allowed_at = until
-    return SyncResult(
-        plan.account_id,
-        skipped_reason=SkipReason.RATE_LIMITED,
-        next_allowed_at=until,
-        date_from=plan.date_from,
-        date_to=plan.date_to,
-    )
-
-
-def _access_expired(app: AppServices, plan: _Plan, exc: AccessExpired) -> SyncResult:
-    with app.db.unit_of_work(plan.tenant_id) as session:
-        connection = session.get(BankConnection, plan.connection_id)
-        if connection is not None and connection.status != ConnectionStatus.EXPIRED:
-            before = connection.status.value
-            connection.status = ConnectionStatus.EXPIRED
-            connection.last_error = exc.message
-            record(
-                session,
-                tenant_id=plan.tenant_id,
-                actor=SYNC_ACTOR,
-                action="bank_connection.expired",
-                object_type="bank_connection",
-                object_id=connection.id,
-                before={"status": before},
-                after={"status": connection.status.value, "reason": exc.message},
-            )
-    return SyncResult(plan.account_id, skipped_reason=SkipReason.ACCESS_EXPIRED)
-
-
-def _iso(moment: date | None) -> str | None:
-    return moment.isoformat() if moment is not None else None

@@ -68,6 +68,9 @@ class Sim:
         body = {"kind": kind, "path": f"/api/v2/{path}", **options}
         self.http.post("/_sim/faults", json=body).raise_for_status()
 
+    def clear_faults(self) -> None:
+        self.http.delete("/_sim/faults").raise_for_status()
+
     def state(self) -> dict[str, Any]:
         found: dict[str, Any] = self.http.get("/_sim/state").json()
         return found
@@ -78,11 +81,35 @@ class Sim:
         added: list[dict[str, Any]] = response.json()["transactions"]
         return added
 
-    def book(self, internal_id: str) -> None:
-        self.http.post(f"/_sim/transactions/{internal_id}/book").raise_for_status()
+    def book(self, internal_id: str, **overrides: Any) -> None:
+        """Book a pending transaction, with whatever the bank changes on the way (`overrides`)."""
+        response = self.http.post(f"/_sim/transactions/{internal_id}/book", json=overrides)
+        response.raise_for_status()
+
+    def drop(self, internal_id: str) -> None:
+        """A pending transaction vanishes from the bank's lists (cancelled)."""
+        self.http.post(f"/_sim/transactions/{internal_id}/drop").raise_for_status()
 
     def reissue_ids(self) -> None:
         self.http.post("/_sim/banks/reissue-ids").raise_for_status()
+
+    def reissue_account_ids(self) -> list[str]:
+        """Every account gets a new id from the bank when a consent next links it."""
+        response = self.http.post("/_sim/accounts/reissue-ids", json={})
+        response.raise_for_status()
+        reissued: list[str] = response.json()["accounts"]
+        return reissued
+
+    def spend_quota(self, account_id: str) -> None:
+        """Use up the account's transactions quota at the bank, as another app on the same
+        consent would: Payymo's ledger knows nothing of these calls."""
+        tokens = self.http.post(
+            "/api/v2/token/new/", json={"secret_id": SECRET_ID, "secret_key": SECRET_KEY}
+        ).json()
+        headers = {"Authorization": f"Bearer {tokens['access']}"}
+        url = f"/api/v2/accounts/{account_id}/transactions/"
+        while self.http.get(url, headers=headers).status_code == 200:
+            pass
 
     def force_status(self, requisition_id: str, status: str) -> None:
         response = self.http.post(
@@ -249,3 +276,10 @@ def bank(request: pytest.FixtureRequest, sim: Sim) -> Iterator[Bank]:
     yield Bank(api, sim, member.tenant_id, Actor.user(member.user_id), transport, sleeps)
     client.close()
     api.services.db.dispose()
+
+
+@pytest.fixture
+def eur(bank: Bank) -> BankAccount:
+    """The bank connected, and its EUR account."""
+    bank.connect()
+    return bank.account("EUR")

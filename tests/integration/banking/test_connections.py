@@ -165,6 +165,43 @@ def test_renewing_keeps_the_same_accounts_and_transactions(bank: Bank) -> None:
     assert "bank_connection.superseded" in audit_actions(bank)
 
 
+def test_renewing_with_new_account_ids_keeps_the_same_accounts_and_transactions(
+    bank: Bank,
+) -> None:
+    old = bank.connect()
+    before = {a.id: a.provider_account_id for a in bank.accounts()}
+    eur = bank.account()
+    first = sync_account(bank.app, tenant_id=bank.tenant_id, account_id=eur.id)
+    assert old.requisition_id is not None
+    bank.sim.force_status(old.requisition_id, "EX")
+    assert sorted(bank.sim.reissue_account_ids()) == sorted(before.values())
+
+    renewal = connections.renew_connection(
+        bank.app,
+        tenant_id=bank.tenant_id,
+        actor=bank.actor,
+        connection_id=old.id,
+        redirect_url=REDIRECT,
+    )
+    bank.finish(renewal)
+
+    after = {a.id: a.provider_account_id for a in bank.accounts()}
+    assert after.keys() == before.keys()  # the same BankAccount rows
+    assert not set(after.values()) & set(before.values())  # under the bank's new ids
+    assert set(after.values()) == {a["id"] for a in bank.sim.state()["accounts"]}
+    assert all(a.connection_id == renewal.id for a in bank.accounts())
+    assert audit_actions(bank).count("bank_account.reidentified") == 2
+    assert audit_actions(bank).count("bank_account.linked") == 2  # from the first consent only
+
+    again = sync_account(bank.app, tenant_id=bank.tenant_id, account_id=eur.id, manual=True)
+    assert again.skipped_reason is None
+    assert (again.added, first.added) == (0, bank.count(BankTransaction))
+    superseded = connections.get_connection(
+        bank.app, tenant_id=bank.tenant_id, connection_id=old.id
+    )
+    assert superseded.status is ConnectionStatus.DISCONNECTED
+
+
 def test_a_malformed_provider_answer_stores_no_connection(bank: Bank) -> None:
     bank.sim.fault("malformed", "requisitions/", method="POST")
     with pytest.raises(ProviderBadResponse):

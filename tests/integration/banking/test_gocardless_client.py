@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
-import httpx
 import pytest
 
 from payymo.banking.gocardless import GoCardlessClient
-from payymo.banking.gocardless_responses import retry_at
 from payymo.banking.models import RequisitionStatus, TransactionStatus
 from payymo.clock import FrozenClock
 from payymo.integrations.errors import (
@@ -222,11 +218,11 @@ def test_a_body_that_is_not_json_is_a_bad_response(client: GoCardlessClient, sim
         client.institutions(country="de")
 
 
-def test_a_429_is_rate_limited_until_the_account_reset_header_without_retrying(
+def test_a_429_for_the_used_up_account_quota_waits_until_the_banks_midnight(
     client: GoCardlessClient, sim: Sim, transport: RecordingTransport, sleeps: list[float]
 ) -> None:
     account_id = linked_account(client, sim)
-    sim.fault("rate_limit", "accounts/")
+    sim.spend_quota(account_id)
     with pytest.raises(ProviderRateLimited) as caught:
         client.transactions(account_id, date_from=date(2026, 11, 1), date_to=START.date())
     midnight = datetime(2026, 11, 27, tzinfo=UTC)
@@ -234,6 +230,18 @@ def test_a_429_is_rate_limited_until_the_account_reset_header_without_retrying(
     assert abs(caught.value.retry_at - midnight) < timedelta(seconds=30)
     assert transport.count("/transactions/") == 1
     assert sleeps == []
+
+
+def test_a_429_while_the_account_has_calls_left_waits_only_for_the_general_reset(
+    client: GoCardlessClient, sim: Sim, transport: RecordingTransport
+) -> None:
+    account_id = linked_account(client, sim)
+    sim.fault("rate_limit", "accounts/", times=FAST_RETRY.attempts)
+    with pytest.raises(ProviderRateLimited) as caught:
+        client.transactions(account_id, date_from=date(2026, 11, 1), date_to=START.date())
+    assert caught.value.retry_at is not None
+    assert START < caught.value.retry_at <= START + timedelta(seconds=60)  # a per-minute limit
+    assert transport.count("/transactions/") >= 1
 
 
 def test_an_expired_consent_is_access_expired_and_an_unknown_id_rejected(
@@ -257,63 +265,30 @@ def test_an_inverted_date_range_is_rejected_with_the_field_named(
         client.transactions(account_id, date_from=date(2026, 11, 20), date_to=date(2026, 11, 1))
 
 
-@pytest.mark.parametrize(
-    ("headers", "seconds"),
-    [
-        ({"X-RateLimit-Account-Success-Reset": "120", "X-RateLimit-Reset": "5"}, 120),
-        ({"X-RateLimit-Reset": "42"}, 42),
-        ({"HTTP_X_RATELIMIT_ACCOUNT_SUCCESS_RESET": "7"}, 7),
-        ({"http_x_ratelimit_reset": "9"}, 9),
-        ({}, 3600),  # from the detail: "Please try again in 3600 seconds"
-    ],
-)
-def test_retry_at_reads_every_reset_header_spelling(headers: dict[str, str], seconds: int) -> None:
-    body = {"detail": "The rate limit for this resource is 4/day. Please try again in 3600 seconds"}
-    assert retry_at(httpx.Headers(headers), body, START) == START + timedelta(seconds=seconds)
-
-
-def fake_gocardless(transactions: Any) -> Callable[[httpx.Request], httpx.Response]:
-    """A bank answering every transactions call with `transactions`."""
-
-    def answer(request: httpx.Request) -> httpx.Response:
-        if request.url.path.endswith("/token/new/"):
-            pair = {"access": "a.b.c", "access_expires": 3600, "refresh": "d.e.f"}
-            return httpx.Response(200, json={**pair, "refresh_expires": 7200})
-        return httpx.Response(200, content=json.dumps(transactions).encode())
-
-    return answer
-
-
-@pytest.mark.parametrize(
-    "entry",
-    [
-        {"transactionAmount": {"amount": 12.5, "currency": "EUR"}},  # a float, not a string
-        {"transactionAmount": {"amount": "1e3", "currency": "EUR"}},
-        {"transactionAmount": {"amount": "1.001", "currency": "EUR"}},
-        {"transactionAmount": {"amount": "5.00", "currency": "XXQ"}},
-        {"transactionAmount": {"amount": "5.00", "currency": "EUR"}, "bookingDate": 1700000000},
-        {"transactionAmount": {"amount": "5.00", "currency": "EUR"}, "debtorName": "A\x00B"},
-        {"valueDate": "2026-11-20"},
-    ],
-)
-def test_an_entry_that_breaks_the_contract_is_a_bad_response(
-    entry: dict[str, Any], clock: FrozenClock
+def test_a_token_outage_makes_at_most_three_token_calls_per_request(
+    client: GoCardlessClient, sim: Sim, transport: RecordingTransport
 ) -> None:
-    body = {"transactions": {"booked": [entry], "pending": []}}
-    transport = httpx.MockTransport(fake_gocardless(body))
-    client, _ = make_client("http://bank.test", clock, transport=transport)
-    with pytest.raises(ProviderBadResponse):
-        client.transactions("acc", date_from=date(2026, 11, 1), date_to=START.date())
+    sim.fault("error", "token/new/", status=503, times=None)
+    with pytest.raises(ProviderUnavailable):
+        client.institutions(country="de")
+    assert transport.count("/token/new/") == FAST_RETRY.attempts
+    with pytest.raises(ProviderUnavailable):
+        client.create_agreement(
+            institution_id=SANDBOX, max_historical_days=90, access_valid_for_days=30
+        )
+    assert transport.count("/token/new/") == 2 * FAST_RETRY.attempts
+    assert transport.count("/agreements/enduser/") == 0
 
 
-def test_unknown_keys_are_ignored_and_remittance_falls_back_in_order(clock: FrozenClock) -> None:
-    amount = {"amount": "5.00", "currency": "EUR"}
-    booked = [
-        {"transactionAmount": amount, "remittanceInformationUnstructuredArray": ["A", "B"]},
-        {"transactionAmount": amount, "additionalInformation": "C", "someBankExtra": {"x": 1}},
-    ]
-    transport = httpx.MockTransport(fake_gocardless({"transactions": {"booked": booked}}))
-    client, _ = make_client("http://bank.test", clock, transport=transport)
-    batch = client.transactions("acc", date_from=date(2026, 11, 1), date_to=START.date())
-    assert [t.remittance for t in batch.transactions] == ["A B", "C"]
-    assert batch.transactions[1].raw["someBankExtra"] == {"x": 1}
+def test_a_refused_token_during_a_token_outage_is_not_re_minted_on_every_attempt(
+    client: GoCardlessClient, sim: Sim, transport: RecordingTransport
+) -> None:
+    client.institutions(country="de")
+    sim.advance(DAY + 60)  # only the provider's clock: our cached token still looks live
+    sim.fault("error", "token/", status=503, times=None)  # minting and refreshing both down
+    before = transport.count("/token/new/") + transport.count("/token/refresh/")
+    with pytest.raises(ProviderUnavailable):
+        client.institutions(country="de")
+    token_calls = transport.count("/token/new/") + transport.count("/token/refresh/") - before
+    assert token_calls <= FAST_RETRY.attempts
+    assert transport.count("/institutions/") == 2  # the first call, then the refused token once

@@ -4,62 +4,29 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 import pytest
-from sqlalchemy import select
 
 from payymo.banking.connections import get_connection
 from payymo.banking.models import (
     BankAccount,
-    BankCallLedger,
     BankTransaction,
-    ProviderCallScope,
     TransactionStatus,
 )
-from payymo.banking.sync import SkipReason, sync_account, sync_tenant
+from payymo.banking.sync import SkipReason, sync_tenant
 from payymo.integrations.errors import ProviderBadResponse, ProviderUnavailable
 from payymo.invoicing.models import ConnectionStatus
-from payymo.jobs.models import JobRun, JobStatus
-from tests.integration.banking.conftest import START, Bank
-
-TODAY = START.date()
-
-
-def sync(bank: Bank, account: BankAccount, **options: Any) -> Any:
-    return sync_account(bank.app, tenant_id=bank.tenant_id, account_id=account.id, **options)
-
-
-def seeded(bank: Bank, account: BankAccount) -> dict[str, Any]:
-    found: dict[str, Any] = next(
-        a for a in bank.sim.state()["accounts"] if a["id"] == account.provider_account_id
-    )
-    return found
-
-
-def reload(bank: Bank, account: BankAccount) -> BankAccount:
-    return next(a for a in bank.accounts() if a.id == account.id)
-
-
-def jobs(bank: Bank) -> list[JobRun]:
-    with bank.app.db.unit_of_work(bank.tenant_id) as session:
-        return list(
-            session.scalars(
-                select(JobRun)
-                .where(JobRun.tenant_id == bank.tenant_id, JobRun.kind == "bank_sync")
-                .order_by(JobRun.created_at)
-            )
-        )
-
-
-def transactions_calls(bank: Bank) -> int:
-    return bank.transport.count("/transactions/")
-
-
-@pytest.fixture
-def eur(bank: Bank) -> BankAccount:
-    bank.connect()
-    return bank.account("EUR")
+from payymo.jobs.models import JobStatus
+from tests.integration.banking.conftest import Bank
+from tests.integration.banking.helpers import (
+    TODAY,
+    jobs,
+    ledger_entry,
+    reload,
+    seeded,
+    sync,
+    transactions_calls,
+)
 
 
 def test_the_first_sync_stores_every_seeded_transaction(bank: Bank, eur: BankAccount) -> None:
@@ -178,7 +145,7 @@ def test_after_the_daily_quota_the_sync_is_skipped_without_calling_the_bank(
     assert sync(bank, eur).skipped_reason is None
 
 
-def test_a_429_stops_the_sync_and_a_later_sync_fetches_the_same_window(
+def test_a_quota_429_stops_the_sync_until_midnight_and_a_later_sync_fetches_the_same_window(
     bank: Bank, eur: BankAccount
 ) -> None:
     sync(bank, eur)
@@ -190,7 +157,7 @@ def test_a_429_stops_the_sync_and_a_later_sync_fetches_the_same_window(
         "booking_date": "2026-11-28",
     }
     bank.sim.add(eur.provider_account_id, late)
-    bank.sim.fault("rate_limit", f"accounts/{eur.provider_account_id}/transactions/")
+    bank.sim.spend_quota(eur.provider_account_id)  # calls Payymo's ledger does not know of
 
     limited = sync(bank, eur)
     assert limited.skipped_reason is SkipReason.RATE_LIMITED
@@ -202,20 +169,13 @@ def test_a_429_stops_the_sync_and_a_later_sync_fetches_the_same_window(
     assert (stored.synced_through, stored.next_sync_allowed_at) == (TODAY, limited.next_allowed_at)
     assert not [r for r in bank.transactions(eur) if r.remittance == "LATE-1"]
     assert bank.retry_sleeps == []  # a long rate limit is recorded, not waited out
+    assert ledger_entry(bank, eur).successes == 0  # the refused call is not counted
 
     calls = transactions_calls(bank)
     blocked = sync(bank, eur)
     assert blocked.skipped_reason is SkipReason.RATE_LIMITED
     assert transactions_calls(bank) == calls
-    with bank.app.db.unit_of_work(bank.tenant_id) as session:
-        entry = session.scalars(
-            select(BankCallLedger).where(
-                BankCallLedger.tenant_id == bank.tenant_id,
-                BankCallLedger.scope == ProviderCallScope.TRANSACTIONS,
-                BankCallLedger.blocked_until.is_not(None),
-            )
-        ).one()
-        assert entry.blocked_until == limited.next_allowed_at
+    assert ledger_entry(bank, eur).blocked_until == limited.next_allowed_at
 
     bank.advance(hours=16)
     later = sync(bank, eur)
@@ -224,6 +184,28 @@ def test_a_429_stops_the_sync_and_a_later_sync_fetches_the_same_window(
     assert [r.booking_date for r in bank.transactions(eur) if r.remittance == "LATE-1"] == [
         date(2026, 11, 28)
     ]
+
+
+def test_a_short_429_while_calls_are_left_blocks_the_account_for_seconds_not_until_midnight(
+    bank: Bank, eur: BankAccount
+) -> None:
+    bank.advance(seconds=30)  # mid-minute on both clocks: the per-minute limit resets in ~30 s
+    # Injected for every attempt: a limit that resets in under 5 s would be waited out.
+    bank.sim.fault("rate_limit", f"accounts/{eur.provider_account_id}/transactions/", times=3)
+    limited = sync(bank, eur)
+    bank.sim.clear_faults()
+    assert limited.skipped_reason is SkipReason.RATE_LIMITED
+    assert limited.next_allowed_at is not None
+    now = bank.api.clock.now()
+    assert now < limited.next_allowed_at <= now + timedelta(seconds=60)
+    assert reload(bank, eur).next_sync_allowed_at == limited.next_allowed_at
+    assert sync(bank, eur).skipped_reason is SkipReason.RATE_LIMITED  # still blocked
+
+    bank.advance(seconds=61)
+    later = sync(bank, eur)
+    assert later.skipped_reason is None
+    assert later.added > 0
+    assert ledger_entry(bank, eur).successes == 1  # only the call that succeeded
 
 
 def test_persistent_server_errors_fail_the_job_and_keep_stored_rows(
@@ -242,7 +224,9 @@ def test_persistent_server_errors_fail_the_job_and_keep_stored_rows(
     assert reload(bank, eur).synced_through == TODAY
 
 
-def test_a_malformed_body_fails_the_sync_and_stores_nothing(bank: Bank, eur: BankAccount) -> None:
+def test_a_body_that_is_not_json_fails_the_sync_stores_nothing_and_is_counted(
+    bank: Bank, eur: BankAccount
+) -> None:
     bank.sim.fault("malformed", f"accounts/{eur.provider_account_id}/transactions/")
     with pytest.raises(ProviderBadResponse):
         sync(bank, eur)
@@ -252,6 +236,34 @@ def test_a_malformed_body_fails_the_sync_and_stores_nothing(bank: Bank, eur: Ban
     assert job.status is JobStatus.FAILED
     assert job.error is not None
     assert "not JSON" in job.error
+    assert ledger_entry(bank, eur).successes == 1  # a 2xx: the bank counted it
+
+
+def test_a_malformed_entry_is_quarantined_the_rest_stored_and_the_call_counted(
+    bank: Bank, eur: BankAccount
+) -> None:
+    expected = seeded(bank, eur)
+    good = {"amount": "12.00", "remittance": "GOOD-1", "debtor_name": "Di"}
+    bad = {"raw_amount": "12.345", "remittance": "BAD-1", "debtor_name": "Ed"}
+    _, added_bad = bank.sim.add(eur.provider_account_id, good, bad)
+
+    result = sync(bank, eur)
+    assert result.skipped_reason is None
+    assert result.added == expected["booked"] + expected["pending"] + 1
+    remittances = {r.remittance for r in bank.transactions(eur)}
+    assert "GOOD-1" in remittances
+    assert "BAD-1" not in remittances
+    (quarantined,) = result.quarantined
+    assert quarantined.status is TransactionStatus.BOOKED
+    assert quarantined.provider_id == added_bad["internal_id"]
+    assert "amount" in quarantined.reason
+    (job,) = jobs(bank)
+    assert job.status is JobStatus.SUCCEEDED
+    assert job.result is not None
+    assert job.result["quarantined"] == [quarantined.as_dict()]
+    entry = ledger_entry(bank, eur)
+    assert (entry.successes, entry.limit) == (1, 4)
+    assert reload(bank, eur).synced_through == TODAY  # one bad entry does not hold the rest back
 
 
 def test_an_expired_consent_marks_the_connection_expired_and_stops_calling(

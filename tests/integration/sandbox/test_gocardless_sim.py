@@ -592,6 +592,88 @@ def test_an_injected_rate_limit_carries_the_account_headers(api: httpx.Client) -
     response = api.get(f"/api/v2/accounts/{account_id}/balances/")
     assert response.status_code == 429
     assert response.headers["X-RateLimit-Account-Success-Remaining"] == "4"
+    assert response.headers["X-RateLimit-Remaining"] == "0"  # a short, company-level limit
+    assert 0 < int(response.headers["X-RateLimit-Reset"]) <= 60
+
+
+def test_only_a_429_for_the_used_up_account_quota_says_no_account_calls_are_left(
+    api: httpx.Client,
+) -> None:
+    requisition = link_sandbox(api)
+    account_id = eur_account(api, requisition)
+    url = f"/api/v2/accounts/{account_id}/transactions/"
+    assert api.get(url).status_code == 200
+
+    api.post("/_sim/faults", json={"kind": "rate_limit", "path": url})
+    injected = api.get(url)
+    assert (injected.status_code, injected.headers["X-RateLimit-Account-Success-Remaining"]) == (
+        429,
+        "3",
+    )
+    while (company := api.get(f"/api/v2/accounts/{account_id}/")).status_code == 200:
+        pass  # metadata calls share the per-minute /accounts/ limit but not the account quota
+    company = api.get(url)
+    assert company.json()["detail"].startswith("The rate limit for this resource is 100/minute")
+    assert company.headers["X-RateLimit-Account-Success-Remaining"] == "3"
+
+    advance(api, 60)
+    for _ in range(3):
+        assert api.get(url).status_code == 200
+    quota = api.get(url)
+    assert quota.json()["detail"].startswith("The rate limit for this resource is 4/day")
+    assert quota.headers["X-RateLimit-Account-Success-Remaining"] == "0"
+
+
+def test_a_raw_amount_is_sent_verbatim(api: httpx.Client) -> None:
+    requisition = link_sandbox(api)
+    account_id = eur_account(api, requisition)
+    bad = {"raw_amount": "12.345", "remittance": "BAD-AMOUNT"}
+    assert api.post(f"/_sim/accounts/{account_id}/transactions", json=[bad]).status_code == 201
+    booked = api.get(f"/api/v2/accounts/{account_id}/transactions/").json()["transactions"]
+    (entry,) = [
+        b for b in booked["booked"] if b.get("remittanceInformationUnstructured") == "BAD-AMOUNT"
+    ]
+    assert entry["transactionAmount"] == {"amount": "12.345", "currency": "EUR"}
+
+
+def test_a_pending_transaction_can_book_with_other_data_or_be_dropped(api: httpx.Client) -> None:
+    requisition = link_sandbox(api)
+    account_id = eur_account(api, requisition)
+    changed = add_pending(api, account_id, "Invoice 2001")
+    dropped = add_pending(api, account_id, "Invoice 2002")
+    overrides = {"remittance": "INV2001 COSTA", "value_date": "2026-11-25", "debtor_name": "COSTA"}
+    booked = api.post(f"/_sim/transactions/{changed}/book", json=overrides).json()["transaction"]
+    assert booked["remittanceInformationUnstructured"] == "INV2001 COSTA"
+    assert (booked["valueDate"], booked["bookingDate"]) == ("2026-11-25", "2026-11-26")
+    assert (booked["debtorName"], booked["transactionAmount"]["amount"]) == ("COSTA", "42.50")
+
+    assert api.post(f"/_sim/transactions/{dropped}/drop").status_code == 200
+    body = api.get(f"/api/v2/accounts/{account_id}/transactions/").json()["transactions"]
+    texts = [p.get("remittanceInformationUnstructured") for p in body["pending"]]
+    assert "Invoice 2002" not in texts
+    assert api.post(f"/_sim/transactions/{dropped}/drop").status_code == 404
+    assert api.post(f"/_sim/transactions/{changed}/drop").status_code == 409
+
+
+def test_reissued_account_ids_take_effect_on_the_next_link(api: httpx.Client) -> None:
+    first = link_sandbox(api, "first")
+    old_id = eur_account(api, first)
+    reissued = api.post("/_sim/accounts/reissue-ids", json={"account_id": old_id}).json()
+    assert reissued == {"accounts": [old_id]}
+    assert api.get(f"/api/v2/accounts/{old_id}/").status_code == 200  # not before a new link
+
+    second = link_sandbox(api, "second")
+    new_id = eur_account(api, second)
+    assert new_id != old_id
+    assert old_id not in second["accounts"]
+    assert len(set(second["accounts"]) & set(first["accounts"])) == 1  # the GBP one kept its id
+    assert api.get(f"/api/v2/accounts/{old_id}/").status_code == 404
+    meta = api.get(f"/api/v2/accounts/{new_id}/").json()
+    assert meta["iban"].startswith("DE")
+    body = api.get(f"/api/v2/accounts/{new_id}/transactions/").json()["transactions"]
+    assert body["booked"]
+    third = link_sandbox(api, "third")
+    assert eur_account(api, third) == new_id  # once only
 
 
 def test_unknown_account_ids_are_404_and_malformed_ones_400(api: httpx.Client) -> None:

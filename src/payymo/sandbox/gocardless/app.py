@@ -20,7 +20,11 @@ from payymo.sandbox.gocardless import (
 )
 from payymo.sandbox.gocardless.errors import ApiError, api_error, render_error
 from payymo.sandbox.gocardless.lifecycle import expire_due
-from payymo.sandbox.gocardless.quota import request_headers, take_company_call
+from payymo.sandbox.gocardless.quota import (
+    injected_limit_headers,
+    request_headers,
+    take_company_call,
+)
 from payymo.sandbox.gocardless.seed import seed_data
 from payymo.sandbox.gocardless.snapshot import dump_state
 from payymo.sandbox.gocardless.state import Config, Store
@@ -70,7 +74,7 @@ def _hooks(sim: Store) -> SimHooks:
         render_error=render_error,
         dump_state=lambda: dump_state(sim),
         reset=sim.reset,
-        rate_limit_headers=lambda: request_headers(sim),
+        rate_limit_headers=lambda: injected_limit_headers(sim),
     )
 
 
@@ -88,7 +92,8 @@ def _register_api_guard(app: Flask, sim: Store) -> None:
     @app.after_request
     def add_rate_limit_headers(response: Response) -> Response:
         if request.path.startswith(API_ROOT):
-            response.headers.update(request_headers(sim))
+            for name, value in request_headers(sim).items():
+                response.headers.setdefault(name, value)  # an injected 429 set its own
         return response
 
 

@@ -5,8 +5,10 @@ Callers hold `store.lock`.
 
 from __future__ import annotations
 
+import uuid
+
 from payymo.sandbox.gocardless.seed import institution_accounts
-from payymo.sandbox.gocardless.state import Agreement, Requisition, Store
+from payymo.sandbox.gocardless.state import Account, Agreement, Requisition, Store
 
 CONSENT_STEPS = ("GC", "UA", "SA", "GA", "LN")
 OPEN_STATUSES = ("CR", "GC")
@@ -27,11 +29,23 @@ def approve(sim: Store, requisition: Requisition) -> None:
     for status in CONSENT_STEPS[CONSENT_STEPS.index(_consent_start(requisition)) :]:
         requisition.move(status)
     accounts = institution_accounts(sim.data, sim.config, requisition.institution_id)
+    for account in accounts:
+        if account.new_id_on_link:
+            reissue_account_id(sim, account)
     requisition.accounts = [a.id for a in accounts]
     sim.data.ever_linked.update(requisition.accounts)
     agreement = sim.data.agreements.get(requisition.agreement_id)
     if agreement is not None and agreement.accepted is None:
         agreement.accepted = sim.now()
+
+
+def reissue_account_id(sim: Store, account: Account) -> None:
+    """The bank's new id for `account`: consents that linked the old one no longer reach it,
+    and its quota counts afresh (the quota is per account id)."""
+    del sim.data.accounts[account.id]
+    account.id = str(uuid.uuid4())
+    account.new_id_on_link = False
+    sim.data.accounts[account.id] = account
 
 
 def _consent_start(requisition: Requisition) -> str:

@@ -108,3 +108,11 @@ def request_headers(sim: Store) -> dict[str, str]:
         if matched:
             headers.update(account_headers(sim, matched[1].lower(), matched[2]))
     return headers
+
+
+def injected_limit_headers(sim: Store) -> dict[str, str]:
+    """An injected 429 plays a company (per-minute) limit: the general count used up, the
+    account's success count as it really stands (only the bank's own quota 429 says 0)."""
+    headers = request_headers(sim)
+    headers["X-RateLimit-Remaining"] = "0"
+    return headers

@@ -67,6 +67,7 @@ class Transaction:
     counterparty_iban: str
     remittance: str
     remittance_as_array: bool = False
+    raw_amount: str | None = None  # sent verbatim instead of `amount`: a contract-breaking entry
 
     @property
     def pending(self) -> bool:
@@ -85,6 +86,7 @@ class Account:
     opening_balance: Decimal
     transactions: list[Transaction] = field(default_factory=list)
     last_accessed: datetime | None = None
+    new_id_on_link: bool = False  # the bank issues it a new id when a consent next links it
 
 
 @dataclass

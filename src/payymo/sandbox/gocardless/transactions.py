@@ -26,7 +26,8 @@ def transaction_json(tx: Transaction) -> dict[str, Any]:
         entry["internalTransactionId"] = tx.internal_id
         entry["bookingDate"] = tx.booking_date.isoformat()
     entry["valueDate"] = tx.value_date.isoformat()
-    entry["transactionAmount"] = {"amount": str(money(tx.amount)), "currency": tx.currency}
+    amount = tx.raw_amount if tx.raw_amount is not None else str(money(tx.amount))
+    entry["transactionAmount"] = {"amount": amount, "currency": tx.currency}
     party = "debtor" if tx.amount >= 0 else "creditor"
     if tx.counterparty_name:
         entry[f"{party}Name"] = tx.counterparty_name
