@@ -16,6 +16,7 @@ def api_blueprints() -> list[Blueprint]:
     from payymo.integrations.views import integrations_bp  # noqa: PLC0415
     from payymo.invoicing.views import invoices_bp  # noqa: PLC0415
     from payymo.jobs.views import jobs_bp  # noqa: PLC0415
+    from payymo.reconciliation.views import reconciliation_bp  # noqa: PLC0415
     from payymo.tenants.views import platform_bp, settings_bp, tenant_bp  # noqa: PLC0415
 
     return [
@@ -34,5 +35,6 @@ def api_blueprints() -> list[Blueprint]:
         audit_bp,
         jobs_bp,
         integrations_bp,
+        reconciliation_bp,
         platform_bp,
     ]

@@ -22,6 +22,7 @@ from payymo.invoicing.sync import sync_invoices
 from payymo.payments.connections import find_connection as stripe_row
 from payymo.payments.models import StripeConnection
 from payymo.payments.sync import sync_stripe
+from payymo.reconciliation.services import RunResult, run_reconciliation
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,13 @@ def plan(
     if has_stripe:
         steps.append(("stripe", lambda: _counts(sync_stripe(app, tenant_id=tenant_id).as_dict())))
     steps += [(f"bank {a.name or a.id}", _bank(app, tenant_id, a.id)) for a in accounts]
+    steps.append(("reconcile", lambda: _decided(run_reconciliation(app, tenant_id=tenant_id))))
     return steps
+
+
+def _decided(result: RunResult) -> str:
+    counts = ", ".join(f"{status} {n}" for status, n in sorted(result.by_status.items()))
+    return f"decided {result.decided} ({counts})"
 
 
 def _live(connection: WhmcsConnection | StripeConnection | None) -> bool:

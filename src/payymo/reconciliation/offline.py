@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import tomllib
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -21,6 +20,7 @@ from pydantic import ValidationError
 
 from payymo.money import Money, MoneyError, parse_amount, parse_currency
 from payymo.reconciliation.engine import Decision, EngineInvoice, EngineTransaction, Rules
+from payymo.reconciliation.rules import engine_rules
 from payymo.tenants.schemas import MatchingRules
 
 T = TypeVar("T")
@@ -205,12 +205,7 @@ def load_rules(path: Path | None) -> Rules:
     except ValidationError as exc:
         first = exc.errors()[0]
         raise InputError(f"{path}: {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
-    return Rules(
-        auto_threshold=checked.auto_threshold,
-        min_margin=checked.min_margin,
-        fee_tolerance_minor=Money.rounded(parse_amount(checked.fee_tolerance), "EUR").to_minor(),
-        reference_patterns=tuple(re.compile(p, re.IGNORECASE) for p in checked.reference_patterns),
-    )
+    return engine_rules(checked)
 
 
 def summary(decisions: list[Decision]) -> list[str]:

@@ -47,7 +47,7 @@ class MatchingRules(ApiModel):
     auto_threshold: float = Field(default=0.95, ge=0.5, le=1.0, description="Confidence needed")
     min_margin: float = Field(default=0.2, ge=0.0, le=1.0, description="Lead over the runner-up")
     fee_tolerance: str = Field(
-        default="2.00",
+        default="1.50",
         max_length=16,
         description="Bank fees deducted up to this amount still match",
     )

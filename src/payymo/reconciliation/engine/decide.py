@@ -111,9 +111,10 @@ def _final(tx: EngineTransaction, status: Status, reasons: list[Reason]) -> Deci
 
 
 def _conclude(tx: EngineTransaction, plan: Plan | None, rules: Rules) -> Decision:
-    if plan is None or (not plan.allocations and not plan.invoices):
-        reasons = plan.reasons if plan else [Reason("no_candidate", "no invoice fits")]
+    if plan is None:
+        reasons = [Reason("no_candidate", "no invoice fits")]
         return Decision(tx.id, Status.UNMATCHED, tx.currency, 0.0, (), tuple(reasons))
+    # A plan without allocations is an ambiguity (tied candidates): a person picks.
     status = (
         Status.AUTO if plan.auto_ok and plan.confidence >= rules.auto_threshold else Status.REVIEW
     )
