@@ -145,6 +145,7 @@ def start_server(port: int) -> subprocess.Popen[bytes]:
         "RATE_LIMIT_API": "10000000/minute",
         "ACCESS_TOKEN_MINUTES": "60",
         "REDIS_URL": "",
+        "SANDBOX": "false",
     }
     payymo = str(Path(sys.executable).parent / "payymo")
     server = subprocess.Popen(
