@@ -16,7 +16,11 @@ def api_blueprints() -> list[Blueprint]:
     from payymo.integrations.views import integrations_bp  # noqa: PLC0415
     from payymo.invoicing.views import invoices_bp  # noqa: PLC0415
     from payymo.jobs.views import jobs_bp  # noqa: PLC0415
-    from payymo.reconciliation.views import reconciliation_bp  # noqa: PLC0415
+    from payymo.reconciliation.views import (  # noqa: PLC0415
+        decisions_bp,
+        reconciliation_bp,
+        review_bp,
+    )
     from payymo.tenants.views import platform_bp, settings_bp, tenant_bp  # noqa: PLC0415
 
     return [
@@ -36,5 +40,7 @@ def api_blueprints() -> list[Blueprint]:
         jobs_bp,
         integrations_bp,
         reconciliation_bp,
+        review_bp,
+        decisions_bp,
         platform_bp,
     ]

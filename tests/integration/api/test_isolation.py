@@ -35,6 +35,7 @@ from payymo.blueprints import api_blueprints
 from payymo.errors import NotFound
 from payymo.invoicing.models import ConnectionStatus, Invoice, InvoiceStatus
 from payymo.jobs.models import JobRun
+from payymo.reconciliation.models import Decision, DecisionStatus
 from tests.conftest import PG_APP_ROLE
 from tests.integration.api.conftest import Api, Member, build_api, new_member
 
@@ -134,6 +135,11 @@ def _populate(api: Api) -> TenantA:
         ),
         "job": _add(api, t, JobRun(tenant_id=t, kind="sync", started_at=datetime.now(UTC))),
     }
+    ids["decision"] = _add(
+        api,
+        t,
+        Decision(tenant_id=t, bank_transaction_id=ids["transaction"], status=DecisionStatus.REVIEW),
+    )
     caller = _principal(api, a)
     ids["invitation"] = members.invite(
         api.services, caller=caller, email="new@a.example", role=Role.VIEWER
