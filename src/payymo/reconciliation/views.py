@@ -15,7 +15,7 @@ from payymo.auth.principal import Permission
 from payymo.banking.schemas import DecisionOut, decision_out
 from payymo.errors import FieldError, ValidationFailed
 from payymo.money import MoneyError, parse_amount
-from payymo.reconciliation import review, services
+from payymo.reconciliation import posting, review, services
 
 reconciliation_bp = Blueprint("reconciliation", __name__, url_prefix="/api/v1/reconciliation")
 
@@ -40,6 +40,33 @@ class RunOut(ApiModel):
 def run(ctx: Ctx) -> RunOut:
     result = services.run_reconciliation(ctx.services, tenant_id=ctx.caller.tenant_id)
     return RunOut(decided=result.decided, unchanged=result.unchanged, by_status=result.by_status)
+
+
+class PostRunOut(ApiModel):
+    posted: int
+    already_there: int
+    failed: int
+    errors: list[str]
+
+
+@endpoint(
+    reconciliation_bp,
+    "POST",
+    "/post",
+    summary="Send due postings to WHMCS now",
+    permission=Permission.RECONCILE,
+    response=PostRunOut,
+    limit=Limit.EXPENSIVE,
+    upstream=True,
+    errors=(404,),
+    description="Each allocation is posted once: WHMCS is asked for the posting's "
+    "`transid` first, and the invoice is re-checked.",
+)
+def post_now(ctx: Ctx) -> PostRunOut:
+    run = posting.post_due(ctx.services, tenant_id=ctx.caller.tenant_id)
+    return PostRunOut(
+        posted=run.posted, already_there=run.already_there, failed=run.failed, errors=run.errors
+    )
 
 
 review_bp = Blueprint("review", __name__, url_prefix="/api/v1/review")

@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -298,3 +299,83 @@ def test_a_disconnected_stripe_is_left_out_of_sync(sqlite_url: str, providers: P
     steps = [name for name, _ in sync_all.plan(api.services, tenant_id=owner.tenant_id)]
     assert "stripe" not in steps
     assert "whmcs" in steps
+
+
+def _reset_simulators(providers: Providers) -> None:
+    """Fresh simulator state (the bank's daily quota included) for a test that links again."""
+    for base in (
+        providers.whmcs_url,
+        providers.stripe_url,
+        providers.gocardless_url.removesuffix("/api/v2"),
+    ):
+        httpx.post(f"{base}/_sim/reset").raise_for_status()
+
+
+def _approved_posting(api: Api, providers: Providers) -> tuple[dict[str, str], dict[str, Any]]:
+    """Connect, sync, decide, and approve one automatic decision: one posting is due."""
+    _, headers = connect_everything(api, providers)
+    client = api.client()
+    ok(client.post(f"{BASE}/whmcs/sync", headers=headers))
+    account = ok(client.get(BASE, headers=headers))["bank_accounts"][0]
+    ok(client.post(f"{BASE}/bank/accounts/{account['id']}/sync", headers=headers))
+    ok(client.post("/api/v1/reconciliation/run", headers=headers))
+    listed = ok(client.get("/api/v1/transactions?limit=200", headers=headers))["data"]
+    for tx in listed:
+        detail = ok(client.get(f"/api/v1/transactions/{tx['id']}", headers=headers))
+        if detail["decision"] and detail["decision"]["status"] == "auto":
+            approved = ok(
+                client.post(
+                    f"/api/v1/decisions/{detail['decision']['id']}/approve",
+                    headers=headers,
+                    json={},
+                )
+            )
+            return headers, approved["postings"][0]
+    raise AssertionError("no automatic decision to approve")
+
+
+def _whmcs_payments(providers: Providers, transid: str) -> list[dict[str, Any]]:
+    state = httpx.get(f"{providers.whmcs_url}/_sim/state").json()
+    return [t for t in state["transactions"] if t["transid"] == transid]
+
+
+def test_an_approved_allocation_is_posted_to_whmcs_exactly_once(
+    tmp_path: Path, providers: Providers
+) -> None:
+    url = f"sqlite:///{tmp_path / 'post.db'}"
+    migrate.upgrade(url)
+    _reset_simulators(providers)
+    api = _api(url, providers)
+    headers, posting = _approved_posting(api, providers)
+    first = ok(api.client().post("/api/v1/reconciliation/post", headers=headers))
+    assert first["posted"] == 1
+    again = ok(api.client().post("/api/v1/reconciliation/post", headers=headers))
+    assert again["posted"] == 0
+    assert len(_whmcs_payments(providers, posting["transid"])) == 1
+
+
+def test_a_payment_whmcs_recorded_before_a_crash_is_not_posted_again(
+    tmp_path: Path, providers: Providers
+) -> None:
+    url = f"sqlite:///{tmp_path / 'crash.db'}"
+    migrate.upgrade(url)
+    _reset_simulators(providers)
+    api = _api(url, providers)
+    headers, posting = _approved_posting(api, providers)
+    # WHMCS took the payment, but the worker died before Payymo committed: simulate exactly that.
+    httpx.post(
+        f"{providers.whmcs_url}/includes/api.php",
+        data={
+            "action": "AddInvoicePayment",
+            "identifier": providers.whmcs_identifier,
+            "secret": providers.whmcs_secret,
+            "responsetype": "json",
+            "invoiceid": str(posting["whmcs_invoice_id"]),
+            "transid": posting["transid"],
+            "gateway": "banktransfer",
+            "amount": posting["amount"]["amount"],
+        },
+    )
+    result = ok(api.client().post("/api/v1/reconciliation/post", headers=headers))
+    assert (result["posted"], result["already_there"]) == (0, 1)
+    assert len(_whmcs_payments(providers, posting["transid"])) == 1
