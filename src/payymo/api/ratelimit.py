@@ -14,8 +14,8 @@ from flask import Flask, Response, g, request
 from flask_limiter import Limiter
 
 from payymo.api.registry import ENDPOINTS, Limit
-from payymo.auth.authenticate import API_KEY_KIND
-from payymo.auth.tokens import decode_access_token, parse_opaque_token
+from payymo.auth.authenticate import API_KEY_KIND, access_claims
+from payymo.auth.tokens import parse_opaque_token
 from payymo.http import services
 from payymo.settings import Settings
 
@@ -35,13 +35,8 @@ def caller_key() -> str:
     if token.startswith(API_KEY_KIND + "_"):
         parsed = parse_opaque_token(token, API_KEY_KIND)
         return f"key:{parsed.hash[:32]}" if parsed else client_ip()
-    if token:
-        app = services()
-        claims = decode_access_token(
-            token, secret=app.settings.effective_secret_key, now=app.clock.now()
-        )
-        if claims:
-            return f"user:{claims.user_id}"
+    if token and (claims := access_claims(services(), token)):
+        return f"user:{claims.user_id}"
     return client_ip()
 
 
@@ -50,13 +45,8 @@ def tenant_key() -> str:
     parsed = parse_opaque_token(token, API_KEY_KIND) if token.startswith(API_KEY_KIND) else None
     if parsed:
         return f"tenant:{parsed.tenant_id}"
-    if token:
-        app = services()
-        claims = decode_access_token(
-            token, secret=app.settings.effective_secret_key, now=app.clock.now()
-        )
-        if claims:
-            return f"tenant:{claims.tenant_id}"
+    if token and (claims := access_claims(services(), token)):
+        return f"tenant:{claims.tenant_id}"
     return client_ip()
 
 

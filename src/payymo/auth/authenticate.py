@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from flask import g, has_app_context
 from sqlalchemy import select
 
 from payymo.audit.models import ActorType
 from payymo.auth.models import ApiKey, Role
 from payymo.auth.principal import Principal, key_permissions, user_permissions
-from payymo.auth.tokens import decode_access_token, parse_opaque_token
+from payymo.auth.tokens import AccessClaims, decode_access_token, parse_opaque_token
 from payymo.errors import Unauthorized
 from payymo.http import AppServices
 
@@ -26,13 +27,25 @@ def bearer_token(header: str) -> str:
     return token.strip()
 
 
+def access_claims(app: AppServices, token: str) -> AccessClaims | None:
+    """The token's claims if it is a valid access token; decoded once per request, since the
+    rate limiter's keys and authentication all need them."""
+    # Outside a request (CLI, direct service calls) there is nothing to share.
+    cache: dict[str, AccessClaims | None] = (
+        g.setdefault("payymo_access_claims", {}) if has_app_context() else {}
+    )
+    if token not in cache:
+        cache[token] = decode_access_token(
+            token, secret=app.settings.effective_secret_key, now=app.clock.now()
+        )
+    return cache[token]
+
+
 def authenticate(app: AppServices, header: str) -> Principal:
     token = bearer_token(header)
     if token.startswith(API_KEY_KIND + "_"):
         return _api_key_principal(app, token)
-    claims = decode_access_token(
-        token, secret=app.settings.effective_secret_key, now=app.clock.now()
-    )
+    claims = access_claims(app, token)
     if claims is None:
         raise Unauthorized(detail="the access token is invalid or expired", headers=CHALLENGE)
     role = Role(claims.role)
