@@ -264,6 +264,40 @@ def sync(tenant_ref: str | None, account_id: uuid.UUID | None) -> None:
 
 
 @cli.command()
+@click.option("--tenant", "tenant_ref", help="Tenant slug or id (default: every tenant).")
+@_one_line_errors
+def post(tenant_ref: str | None) -> None:
+    """Send due postings to WHMCS now (the outbox), each allocation exactly once."""
+    from payymo.errors import NotFound  # noqa: PLC0415
+    from payymo.http import build_services  # noqa: PLC0415
+    from payymo.reconciliation import posting  # noqa: PLC0415
+    from payymo.tenants import repository as tenants  # noqa: PLC0415
+
+    app = build_services(_settings())
+    if tenant_ref is not None:
+        tenant_ids = [_resolve_tenant(app.db, tenant_ref).id]
+    else:
+        with app.db.unit_of_work() as session:
+            tenant_ids = [t.id for t in tenants.all_tenants(session)]
+    failed = 0
+    with click.progressbar(tenant_ids, label="posting", file=sys.stderr) as bar:
+        for tenant_id in bar:
+            try:
+                run = posting.post_due(app, tenant_id=tenant_id)
+            except NotFound:
+                continue  # no WHMCS connection: nothing can be owed to it
+            failed += run.failed
+            click.echo(
+                f"{str(tenant_id)[:8]} posted {run.posted}, already in WHMCS "
+                f"{run.already_there}, failed {run.failed}"
+            )
+            for error in run.errors:
+                click.echo(f"  {error}")
+    if failed:
+        raise CliError(f"{failed} posting(s) failed; they are retried later or need review")
+
+
+@cli.command()
 @click.option(
     "--invoices",
     "invoices_path",

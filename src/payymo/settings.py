@@ -86,6 +86,7 @@ class Settings(BaseSettings):
     stripe_api_base: str = ""
     bank_sync_overlap_days: int = Field(default=3, ge=0, le=30)
     bank_quota_reserve: int = Field(default=1, ge=0, le=10)
+    posting_lease_seconds: int = Field(default=300, ge=1, le=3600)
     sandbox: bool | None = None
     features: dict[str, bool] = Field(default_factory=dict)
 

@@ -1,11 +1,11 @@
 """Sending the outbox to WHMCS, each allocation exactly once.
 
-A posting is claimed with a lease (IN_PROGRESS until `next_attempt_at`), so two workers never
-post it at the same time and a crashed worker's claim expires. Before paying, WHMCS is asked
-whether a payment with the posting's `transid` already exists: if the worker crashed after
-WHMCS recorded the payment but before our commit, the retry finds it and only marks the
-posting done. The invoice is re-checked too: no longer Unpaid, or owing less than the posting,
-and the posting fails for a person to look at instead of paying.
+A posting is claimed with a lease (IN_PROGRESS until `next_attempt_at`; POSTING_LEASE_SECONDS),
+so two workers never post it at the same time and a crashed worker's claim expires. Before
+paying, WHMCS is asked whether a payment with the posting's `transid` already exists: if the
+worker crashed after WHMCS recorded the payment but before our commit, the retry finds it and
+only marks the posting done. The invoice is re-checked too: no longer Unpaid, or owing less
+than the posting, and the posting fails for a person to look at instead of paying.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from payymo.invoicing.whmcs import WhmcsClient
 from payymo.money import Money
 from payymo.reconciliation.models import Posting, PostingStatus
 
-LEASE = timedelta(minutes=5)
 MAX_BACKOFF = timedelta(hours=1)
 
 
@@ -82,7 +81,8 @@ def _claim(app: AppServices, tenant_id: uuid.UUID, posting_id: uuid.UUID) -> Pos
         leased = posting.status is PostingStatus.IN_PROGRESS
         if leased and posting.next_attempt_at is not None and posting.next_attempt_at > now:
             return None
-        posting.status, posting.next_attempt_at = PostingStatus.IN_PROGRESS, now + LEASE
+        lease = timedelta(seconds=app.settings.posting_lease_seconds)
+        posting.status, posting.next_attempt_at = PostingStatus.IN_PROGRESS, now + lease
         posting.attempts += 1
         session.flush()
         session.expunge(posting)

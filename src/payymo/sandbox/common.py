@@ -9,9 +9,13 @@ reset its state. Tests and `make run` then drive it over HTTP:
     POST /_sim/reset                       back to the seeded state
     GET  /_sim/clock                       {"now": "2026-11-26T09:00:00+00:00"}
     POST /_sim/clock  {"advance_seconds": 3600} or {"set": "2026-12-01T00:00:00+00:00"}
-    POST /_sim/faults {"kind": "error|rate_limit|latency|timeout|malformed",
+    POST /_sim/faults {"kind": "error|rate_limit|latency|timeout|malformed|stall",
                        "path": "/prefix", "method": "GET", "times": 1, "status": 500,
-                       "seconds": 2.0}
+                       "seconds": 2.0, "params": {"action": "AddInvoicePayment"}}
+
+`params` narrows a fault to requests carrying those query or form values (WHMCS has one
+endpoint for every action). `stall` lets the request take effect, then holds the answer back
+for `seconds`: the provider did the work, the caller has not heard yet.
     GET  /_sim/faults | DELETE /_sim/faults
 """
 
@@ -19,16 +23,16 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, g, jsonify, request
 from werkzeug.serving import BaseWSGIServer, make_server
 
-FaultKind = Literal["error", "rate_limit", "latency", "timeout", "malformed"]
-FAULT_KINDS: tuple[str, ...] = ("error", "rate_limit", "latency", "timeout", "malformed")
+FaultKind = Literal["error", "rate_limit", "latency", "timeout", "malformed", "stall"]
+FAULT_KINDS: tuple[str, ...] = ("error", "rate_limit", "latency", "timeout", "malformed", "stall")
 CONTROL_PREFIX = "/_sim"
 
 ErrorRenderer = Callable[[int, str], Response]
@@ -71,9 +75,14 @@ class Fault:
     times: int | None = 1
     status: int = 500
     seconds: float = 1.0
+    params: dict[str, str] = field(default_factory=dict)
 
-    def matches(self, method: str, path: str) -> bool:
-        return path.startswith(self.path) and (self.method is None or self.method == method)
+    def matches(self, method: str, path: str, values: Mapping[str, str]) -> bool:
+        return (
+            path.startswith(self.path)
+            and (self.method is None or self.method == method)
+            and all(values.get(name) == value for name, value in self.params.items())
+        )
 
 
 @dataclass
@@ -89,11 +98,11 @@ class FaultInjector:
         with self._lock:
             self.faults.clear()
 
-    def take(self, method: str, path: str) -> Fault | None:
+    def take(self, method: str, path: str, values: Mapping[str, str]) -> Fault | None:
         """The first fault matching this request, used up by one."""
         with self._lock:
             for fault in self.faults:
-                if fault.matches(method, path):
+                if fault.matches(method, path, values):
                     if fault.times is not None:
                         fault.times -= 1
                         if fault.times <= 0:
@@ -126,8 +135,17 @@ def install_sim_support(app: Flask, hooks: SimHooks) -> None:
     def inject_faults() -> Response | None:
         if request.path.startswith(CONTROL_PREFIX):
             return None
-        fault = hooks.faults.take(request.method, request.path)
+        fault = hooks.faults.take(request.method, request.path, request.values)
+        if fault is not None and fault.kind == "stall":
+            g.sim_stall_seconds = fault.seconds
+            return None
         return _apply(fault, hooks) if fault else None
+
+    @app.after_request
+    def hold_stalled_answer(response: Response) -> Response:
+        if (seconds := g.pop("sim_stall_seconds", None)) is not None:
+            time.sleep(seconds)
+        return response
 
     @app.get(f"{CONTROL_PREFIX}/state")
     def sim_state() -> Response:
@@ -170,6 +188,7 @@ def install_sim_support(app: Flask, hooks: SimHooks) -> None:
             times=body.get("times", 1),
             status=int(body.get("status", 429 if body["kind"] == "rate_limit" else 500)),
             seconds=float(body.get("seconds", 1.0)),
+            params={str(k): str(v) for k, v in dict(body.get("params") or {}).items()},
         )
         hooks.faults.add(fault)
         return jsonify(faults=hooks.faults.describe()), 201

@@ -126,3 +126,11 @@ def new_member(api: Api, role: Role = Role.OWNER) -> Member:
 @pytest.fixture
 def owner(api: Api) -> Member:
     return new_member(api)
+
+
+@pytest.fixture(scope="module")
+def providers() -> Iterator[Any]:
+    """The three provider simulators on loopback, with credentials unique to this run."""
+    from tests.integration.api.providers import serve_providers  # noqa: PLC0415 - import cycle
+
+    yield from serve_providers()

@@ -7,12 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -20,134 +15,24 @@ from sqlalchemy.engine import make_url
 
 from payymo import migrate
 from payymo.integrations import sync_all
-from payymo.sandbox import gocardless, stripe, whmcs
-from payymo.sandbox.common import SimServer
 from tests.conftest import PG_APP_ROLE
-from tests.integration.api.conftest import Api, Member, build_api, new_member
+from tests.integration.api.conftest import new_member
 from tests.integration.api.helpers import ok, problem
-
-BASE = "/api/v1/integrations"
-
-
-@dataclass
-class Providers:
-    """Simulators with credentials unique to this run, so a dump can be grepped for them."""
-
-    whmcs_url: str
-    stripe_url: str
-    gocardless_url: str
-    whmcs_identifier: str
-    whmcs_secret: str
-    stripe_key: str
-    gocardless_id: str
-    gocardless_key: str
-    whmcs_access_key: str = ""
-    stripe_webhook_secret: str = ""
-
-    def secrets(self) -> list[str]:
-        return [
-            self.whmcs_identifier,
-            self.whmcs_secret,
-            self.whmcs_access_key,
-            self.stripe_key,
-            self.stripe_webhook_secret,
-            self.gocardless_key,
-        ]
-
-
-@pytest.fixture(scope="module")
-def providers() -> Iterator[Providers]:
-    tag = uuid.uuid4().hex[:12]
-    creds = {
-        "whmcs_identifier": f"whmcs-id-{tag}",
-        "whmcs_secret": f"whmcs-secret-{tag}",
-        "stripe_key": f"rk_test_{tag}",
-        "gocardless_id": f"gc-id-{tag}",
-        "gocardless_key": f"gc-key-{tag}",
-    }
-    servers = [
-        SimServer(
-            whmcs.create_app(identifier=creds["whmcs_identifier"], secret=creds["whmcs_secret"])
-        ),
-        SimServer(stripe.create_app(api_keys=(creds["stripe_key"],))),
-        SimServer(
-            gocardless.create_app(
-                secret_id=creds["gocardless_id"], secret_key=creds["gocardless_key"]
-            )
-        ),
-    ]
-    for server in servers:
-        server.start()
-    yield Providers(
-        servers[0].url,
-        servers[1].url,
-        f"{servers[2].url}/api/v2",
-        **creds,
-        whmcs_access_key=f"access-{tag}",
-        stripe_webhook_secret=f"whsec_{tag}",
-    )
-    for server in servers:
-        server.stop()
-
-
-def _api(url: str, providers: Providers, role: str = "") -> Api:
-    return build_api(
-        url,
-        role,
-        stripe_api_base=providers.stripe_url,
-        gocardless_base_url=providers.gocardless_url,
-        gocardless_secret_id=providers.gocardless_id,
-        gocardless_secret_key=providers.gocardless_key,
-    )
-
-
-def connect_everything(api: Api, providers: Providers) -> tuple[Member, dict[str, str]]:
-    owner = new_member(api)
-    headers = owner.headers()
-    client = api.client()
-    ok(
-        client.put(
-            f"{BASE}/whmcs",
-            headers=headers,
-            json={
-                "base_url": providers.whmcs_url,
-                "identifier": providers.whmcs_identifier,
-                "secret": providers.whmcs_secret,
-                "access_key": providers.whmcs_access_key,
-            },
-        )
-    )
-    stripe_body = {
-        "api_key": providers.stripe_key,
-        "webhook_secret": providers.stripe_webhook_secret,
-    }
-    ok(client.put(f"{BASE}/stripe", headers=headers, json=stripe_body))
-    started = ok(
-        client.post(
-            f"{BASE}/bank/connections",
-            headers=headers,
-            json={
-                "institution_id": "SANDBOXFINANCE_SFIN0000",
-                "redirect_url": "https://app.example.com/bank/callback",
-            },
-        ),
-        201,
-    )
-    consent = httpx.get(started["link"], params={"action": "approve"}, follow_redirects=False)
-    reference = parse_qs(urlsplit(consent.headers["location"]).query)["ref"][0]
-    linked = ok(
-        client.post(
-            f"{BASE}/bank/connections/callback", headers=headers, json={"reference": reference}
-        )
-    )
-    assert linked["status"] == "active"
-    return owner, headers
+from tests.integration.api.providers import (
+    BASE,
+    Providers,
+    approved_posting,
+    connect_everything,
+    provider_api,
+    reset_simulators,
+    whmcs_payments,
+)
 
 
 def test_connecting_and_syncing_all_three_providers_through_the_api(
     sqlite_url: str, providers: Providers
 ) -> None:
-    api = _api(sqlite_url, providers)
+    api = provider_api(sqlite_url, providers)
     _, headers = connect_everything(api, providers)
     client = api.client()
 
@@ -181,7 +66,7 @@ def test_connecting_and_syncing_all_three_providers_through_the_api(
 def test_wrong_whmcs_credentials_are_a_field_error_and_store_nothing(
     sqlite_url: str, providers: Providers
 ) -> None:
-    api = _api(sqlite_url, providers)
+    api = provider_api(sqlite_url, providers)
     headers = new_member(api).headers()
     response = api.client().put(
         f"{BASE}/whmcs",
@@ -198,7 +83,7 @@ def test_wrong_whmcs_credentials_are_a_field_error_and_store_nothing(
 
 
 def test_an_unreachable_provider_is_a_503_problem(sqlite_url: str, providers: Providers) -> None:
-    api = _api(sqlite_url, providers)
+    api = provider_api(sqlite_url, providers)
     headers = new_member(api).headers()
     response = api.client().put(
         f"{BASE}/whmcs",
@@ -211,7 +96,7 @@ def test_an_unreachable_provider_is_a_503_problem(sqlite_url: str, providers: Pr
 
 @pytest.mark.postgres
 def test_a_database_dump_holds_no_plaintext_secret(postgres_url: str, providers: Providers) -> None:
-    api = _api(postgres_url, providers, PG_APP_ROLE)
+    api = provider_api(postgres_url, providers, PG_APP_ROLE)
     try:
         connect_everything(api, providers)
     finally:
@@ -245,7 +130,7 @@ def test_the_sync_command_syncs_everything_and_reports_failures(
 ) -> None:
     url = f"sqlite:///{tmp_path / 'sync.db'}"
     migrate.upgrade(url)
-    api = _api(url, providers)
+    api = provider_api(url, providers)
     owner, _ = connect_everything(api, providers)
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("PAYYMO_", "DATABASE_"))},
@@ -293,7 +178,7 @@ def test_the_sync_command_syncs_everything_and_reports_failures(
 
 
 def test_a_disconnected_stripe_is_left_out_of_sync(sqlite_url: str, providers: Providers) -> None:
-    api = _api(sqlite_url, providers)
+    api = provider_api(sqlite_url, providers)
     owner, headers = connect_everything(api, providers)
     api.client().delete(f"{BASE}/stripe", headers=headers)
     steps = [name for name, _ in sync_all.plan(api.services, tenant_id=owner.tenant_id)]
@@ -301,57 +186,19 @@ def test_a_disconnected_stripe_is_left_out_of_sync(sqlite_url: str, providers: P
     assert "whmcs" in steps
 
 
-def _reset_simulators(providers: Providers) -> None:
-    """Fresh simulator state (the bank's daily quota included) for a test that links again."""
-    for base in (
-        providers.whmcs_url,
-        providers.stripe_url,
-        providers.gocardless_url.removesuffix("/api/v2"),
-    ):
-        httpx.post(f"{base}/_sim/reset").raise_for_status()
-
-
-def _approved_posting(api: Api, providers: Providers) -> tuple[dict[str, str], dict[str, Any]]:
-    """Connect, sync, decide, and approve one automatic decision: one posting is due."""
-    _, headers = connect_everything(api, providers)
-    client = api.client()
-    ok(client.post(f"{BASE}/whmcs/sync", headers=headers))
-    account = ok(client.get(BASE, headers=headers))["bank_accounts"][0]
-    ok(client.post(f"{BASE}/bank/accounts/{account['id']}/sync", headers=headers))
-    ok(client.post("/api/v1/reconciliation/run", headers=headers))
-    listed = ok(client.get("/api/v1/transactions?limit=200", headers=headers))["data"]
-    for tx in listed:
-        detail = ok(client.get(f"/api/v1/transactions/{tx['id']}", headers=headers))
-        if detail["decision"] and detail["decision"]["status"] == "auto":
-            approved = ok(
-                client.post(
-                    f"/api/v1/decisions/{detail['decision']['id']}/approve",
-                    headers=headers,
-                    json={},
-                )
-            )
-            return headers, approved["postings"][0]
-    raise AssertionError("no automatic decision to approve")
-
-
-def _whmcs_payments(providers: Providers, transid: str) -> list[dict[str, Any]]:
-    state = httpx.get(f"{providers.whmcs_url}/_sim/state").json()
-    return [t for t in state["transactions"] if t["transid"] == transid]
-
-
 def test_an_approved_allocation_is_posted_to_whmcs_exactly_once(
     tmp_path: Path, providers: Providers
 ) -> None:
     url = f"sqlite:///{tmp_path / 'post.db'}"
     migrate.upgrade(url)
-    _reset_simulators(providers)
-    api = _api(url, providers)
-    headers, posting = _approved_posting(api, providers)
+    reset_simulators(providers)
+    api = provider_api(url, providers)
+    headers, posting = approved_posting(api, providers)
     first = ok(api.client().post("/api/v1/reconciliation/post", headers=headers))
     assert first["posted"] == 1
     again = ok(api.client().post("/api/v1/reconciliation/post", headers=headers))
     assert again["posted"] == 0
-    assert len(_whmcs_payments(providers, posting["transid"])) == 1
+    assert len(whmcs_payments(providers, posting["transid"])) == 1
 
 
 def test_a_payment_whmcs_recorded_before_a_crash_is_not_posted_again(
@@ -359,9 +206,9 @@ def test_a_payment_whmcs_recorded_before_a_crash_is_not_posted_again(
 ) -> None:
     url = f"sqlite:///{tmp_path / 'crash.db'}"
     migrate.upgrade(url)
-    _reset_simulators(providers)
-    api = _api(url, providers)
-    headers, posting = _approved_posting(api, providers)
+    reset_simulators(providers)
+    api = provider_api(url, providers)
+    headers, posting = approved_posting(api, providers)
     # WHMCS took the payment, but the worker died before Payymo committed: simulate exactly that.
     httpx.post(
         f"{providers.whmcs_url}/includes/api.php",
@@ -378,4 +225,4 @@ def test_a_payment_whmcs_recorded_before_a_crash_is_not_posted_again(
     )
     result = ok(api.client().post("/api/v1/reconciliation/post", headers=headers))
     assert (result["posted"], result["already_there"]) == (0, 1)
-    assert len(_whmcs_payments(providers, posting["transid"])) == 1
+    assert len(whmcs_payments(providers, posting["transid"])) == 1
