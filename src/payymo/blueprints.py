@@ -16,6 +16,7 @@ def api_blueprints() -> list[Blueprint]:
     from payymo.integrations.views import integrations_bp  # noqa: PLC0415
     from payymo.invoicing.views import invoices_bp  # noqa: PLC0415
     from payymo.jobs.views import jobs_bp  # noqa: PLC0415
+    from payymo.reconciliation.correction_views import corrections_bp  # noqa: PLC0415
     from payymo.reconciliation.views import (  # noqa: PLC0415
         decisions_bp,
         reconciliation_bp,
@@ -42,5 +43,6 @@ def api_blueprints() -> list[Blueprint]:
         reconciliation_bp,
         review_bp,
         decisions_bp,
+        corrections_bp,
         platform_bp,
     ]

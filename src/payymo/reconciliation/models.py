@@ -144,3 +144,36 @@ class Posting(TenantOwned, Base):
     next_attempt_at: Mapped[datetime | None] = mapped_column(default=None)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     posted_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class WhmcsEffect(StrEnum):
+    """Whether a reversed allocation's payment reached WHMCS."""
+
+    POSTED = "posted"  # WHMCS confirmed it: a person must delete it there
+    UNCERTAIN = "uncertain"  # an attempt was made and not confirmed: check WHMCS for the transid
+    NOT_POSTED = "not_posted"  # never sent: the posting was cancelled, nothing to undo
+
+
+class Reversal(TenantOwned, Base):
+    """An applied allocation taken back by a person (unmatch or reassign), with what to undo."""
+
+    __tablename__ = "reversals"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "allocation_id"),
+        Index(None, "tenant_id", "decision_id"),
+    )
+
+    decision_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("decisions.id", ondelete="CASCADE"))
+    allocation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("allocations.id", ondelete="CASCADE")
+    )
+    whmcs_invoice_id: Mapped[int] = mapped_column(BigInteger)
+    transid: Mapped[str | None] = mapped_column(String(128), default=None)
+    currency: Mapped[str] = mapped_column(String(3))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    fee_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    whmcs_effect: Mapped[WhmcsEffect] = mapped_column(str_enum(WhmcsEffect, "whmcs_effect"))
+    undo: Mapped[str | None] = mapped_column(Text, default=None)
+    reversed_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select
 
@@ -76,17 +76,21 @@ def _claim(app: AppServices, tenant_id: uuid.UUID, posting_id: uuid.UUID) -> Pos
             .where(Posting.tenant_id == tenant_id, Posting.id == posting_id)
             .with_for_update()
         ).one_or_none()
-        if posting is None or posting.status is PostingStatus.DONE:
-            return None
-        leased = posting.status is PostingStatus.IN_PROGRESS
-        if leased and posting.next_attempt_at is not None and posting.next_attempt_at > now:
-            return None
+        if posting is None or not _is_due(posting, now):
+            return None  # done, cancelled by an unmatch, or taken by another worker meanwhile
         lease = timedelta(seconds=app.settings.posting_lease_seconds)
         posting.status, posting.next_attempt_at = PostingStatus.IN_PROGRESS, now + lease
         posting.attempts += 1
         session.flush()
         session.expunge(posting)
         return posting
+
+
+def _is_due(posting: Posting, now: datetime) -> bool:
+    if posting.status is PostingStatus.PENDING:
+        return True
+    retryable = posting.status in (PostingStatus.FAILED, PostingStatus.IN_PROGRESS)
+    return retryable and posting.next_attempt_at is not None and posting.next_attempt_at <= now
 
 
 def _post_one(app: AppServices, client: WhmcsClient, posting: Posting, run: PostingRun) -> None:

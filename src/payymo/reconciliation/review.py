@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -16,7 +15,6 @@ from sqlalchemy.orm import Session
 from payymo.api.pagination import PageQuery, keyset_page, parse_datetime, parse_uuid
 from payymo.audit.services import record
 from payymo.auth.principal import Principal
-from payymo.banking.models import BankAccount, BankTransaction
 from payymo.errors import Conflict, FieldError, NotFound, ValidationFailed
 from payymo.http import AppServices
 from payymo.invoicing.models import Invoice
@@ -29,6 +27,7 @@ from payymo.reconciliation.models import (
     DecisionStatus,
     Posting,
 )
+from payymo.reconciliation.subjects import Subject, queue_posting, subject_of
 
 
 @dataclass(frozen=True)
@@ -71,21 +70,17 @@ def approve(
     """Apply a proposed decision (its suggestion, or `choices`) and queue its postings."""
     tenant_id = caller.tenant_id
     with app.db.unit_of_work(tenant_id) as session:
-        decision = _locked(session, tenant_id, decision_id)
-        tx = session.get(BankTransaction, decision.bank_transaction_id)
-        if tx is None or tx.tenant_id != tenant_id:
-            raise Conflict(detail="only bank-transaction decisions can be approved here")
+        decision = locked(session, tenant_id, decision_id)
+        subject = subject_of(session, decision)
         allocations = repository.allocations_of(session, tenant_id, decision.id)
         if choices is not None:
-            allocations = _replace(session, decision, tx, allocations, choices)
-        if not allocations:
-            raise ValidationFailed(
-                detail="nothing to post",
-                errors=[FieldError("allocations", "choose at least one invoice")],
-            )
-        decision.state, decision.applied_at = DecisionState.APPLIED, app.clock.now()
-        decision.decided_by_id = caller.user_id
-        postings = [_posting(session, tx, a) for a in allocations]
+            for allocation in allocations:
+                session.delete(allocation)
+            session.flush()
+            allocations = new_allocations(session, decision, subject, choices)
+        postings = apply(
+            app, session, caller=caller, decision=decision, subject=subject, allocations=allocations
+        )
         record(
             session,
             tenant_id=tenant_id,
@@ -98,10 +93,30 @@ def approve(
         return postings
 
 
+def apply(
+    app: AppServices,
+    session: Session,
+    *,
+    caller: Principal,
+    decision: Decision,
+    subject: Subject,
+    allocations: list[Allocation],
+) -> list[Posting]:
+    """Mark `decision` applied by the caller and queue one posting per allocation."""
+    if not allocations:
+        raise ValidationFailed(
+            detail="nothing to post",
+            errors=[FieldError("allocations", "choose at least one invoice")],
+        )
+    decision.state, decision.applied_at = DecisionState.APPLIED, app.clock.now()
+    decision.decided_by_id = caller.user_id
+    return [queue_posting(session, subject, a) for a in allocations]
+
+
 def reject(app: AppServices, *, caller: Principal, decision_id: uuid.UUID) -> Decision:
     """Turn a suggestion down; the transaction stays unreconciled."""
     with app.db.unit_of_work(caller.tenant_id) as session:
-        decision = _locked(session, caller.tenant_id, decision_id)
+        decision = locked(session, caller.tenant_id, decision_id)
         decision.state, decision.decided_by_id = DecisionState.REJECTED, caller.user_id
         record(
             session,
@@ -114,7 +129,13 @@ def reject(app: AppServices, *, caller: Principal, decision_id: uuid.UUID) -> De
         return decision
 
 
-def _locked(session: Session, tenant_id: uuid.UUID, decision_id: uuid.UUID) -> Decision:
+def locked(
+    session: Session,
+    tenant_id: uuid.UUID,
+    decision_id: uuid.UUID,
+    states: tuple[DecisionState, ...] = (DecisionState.PROPOSED,),
+) -> Decision:
+    """The current decision, row-locked for this transaction, if it is in one of `states`."""
     decision = session.scalars(
         select(Decision)
         .where(Decision.tenant_id == tenant_id, Decision.id == decision_id)
@@ -122,18 +143,16 @@ def _locked(session: Session, tenant_id: uuid.UUID, decision_id: uuid.UUID) -> D
     ).one_or_none()
     if decision is None:
         raise NotFound(detail="no such decision")
-    if not decision.is_current or decision.state is not DecisionState.PROPOSED:
-        raise Conflict(detail=f"the decision is already {decision.state.value}")
+    if not decision.is_current or decision.state not in states:
+        state = decision.state.value if decision.is_current else DecisionState.SUPERSEDED.value
+        raise Conflict(detail=f"the decision is {state}: this action does not apply to it")
     return decision
 
 
-def _replace(
-    session: Session,
-    decision: Decision,
-    tx: BankTransaction,
-    old: list[Allocation],
-    choices: list[AllocationChoice],
+def new_allocations(
+    session: Session, decision: Decision, subject: Subject, choices: list[AllocationChoice]
 ) -> list[Allocation]:
+    """Validated allocations of the payment per `choices`, added to `decision`."""
     invoices = {
         i.id: i
         for i in session.scalars(
@@ -143,19 +162,16 @@ def _replace(
             )
         )
     }
-    minor = _in_minor_units(tx.currency, choices)
-    errors = _check(tx, choices, minor, invoices)
+    minor = _in_minor_units(subject.currency, choices)
+    errors = _check(subject, choices, minor, invoices)
     if errors:
         raise ValidationFailed(detail="the allocations do not fit", errors=errors)
-    for allocation in old:
-        session.delete(allocation)
-    session.flush()
     fresh = [
         Allocation(
             tenant_id=decision.tenant_id,
             decision_id=decision.id,
             invoice_id=c.invoice_id,
-            currency=tx.currency,
+            currency=subject.currency,
             amount_minor=amount,
             fee_minor=fee,
         )
@@ -185,46 +201,23 @@ def _in_minor_units(currency: str, choices: list[AllocationChoice]) -> list[tupl
 
 
 def _check(
-    tx: BankTransaction,
+    subject: Subject,
     choices: list[AllocationChoice],
     minor: list[tuple[int, int]],
     invoices: dict[uuid.UUID, Invoice],
 ) -> list[FieldError]:
     errors = []
-    if sum(amount for amount, _ in minor) > tx.amount_minor:
+    if sum(amount for amount, _ in minor) > subject.amount_minor:
         errors.append(FieldError("allocations", "together they exceed the payment"))
     for n, (choice, (amount, fee)) in enumerate(zip(choices, minor, strict=True)):
         invoice = invoices.get(choice.invoice_id)
         where = f"allocations.{n}"
         if invoice is None:
             errors.append(FieldError(f"{where}.invoice_id", "no such invoice"))
-        elif invoice.currency != tx.currency:
+        elif invoice.currency != subject.currency:
             errors.append(FieldError(f"{where}.invoice_id", "invoiced in another currency"))
         elif amount + fee > invoice.balance_minor:
             errors.append(FieldError(f"{where}.amount", "more than the invoice's open balance"))
     if len({c.invoice_id for c in choices}) != len(choices):
         errors.append(FieldError("allocations", "each invoice at most once"))
     return errors
-
-
-def _posting(session: Session, tx: BankTransaction, allocation: Allocation) -> Posting:
-    invoice = session.get(Invoice, allocation.invoice_id)
-    account = session.get(BankAccount, tx.account_id)
-    if invoice is None or account is None:  # the foreign keys make this impossible
-        raise NotFound(detail="the allocation's invoice or account is gone")
-    paid = datetime.combine(tx.booking_date or tx.transaction_date, time(12), tzinfo=UTC)
-    posting = Posting(
-        tenant_id=tx.tenant_id,
-        allocation_id=allocation.id,
-        whmcs_invoice_id=invoice.whmcs_invoice_id,
-        # Stable per allocation: WHMCS is asked for it before any retry posts again.
-        transid=f"payymo-{allocation.id.hex}",
-        gateway=account.whmcs_gateway,
-        currency=allocation.currency,
-        amount_minor=allocation.amount_minor + allocation.fee_minor,
-        fee_minor=allocation.fee_minor,
-        payment_date=paid,
-    )
-    session.add(posting)
-    session.flush()
-    return posting

@@ -1,33 +1,47 @@
 """Running the engine over a tenant's synced data and storing its decisions.
 
-Only booked transactions are decided (pending ones wait). A decision that was applied
-(approved, posted) is never touched again; a proposed one is replaced only when the engine now
-says something different, so running twice changes nothing.
+One run, in one database transaction (runs of a tenant queue behind a lock on its row):
+1. Bank: every booked transaction is decided (pending ones wait).
+2. Stripe payouts are matched to the bank credits they produced; such a credit is Stripe money,
+   so its decision becomes `ignored` (or `review` if the engine also read it as a customer's
+   payment: a person settles the conflict).
+3. Stripe: every card payment is decided on Stripe's side (metadata, description, customer).
+Invoices go into the engine with what Payymo has already applied to them but WHMCS's snapshot
+does not show yet taken off their balance, so a later payment cannot claim the same money.
+Storing follows `storing.py`: running twice changes nothing.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections import Counter
-from dataclasses import dataclass
-from decimal import Decimal
+from dataclasses import dataclass, replace
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from payymo.audit.services import Actor, record
 from payymo.banking.models import BankTransaction
 from payymo.http import AppServices
 from payymo.invoicing.models import Invoice
+from payymo.payments.models import StripePayment
 from payymo.reconciliation import repository
 from payymo.reconciliation.engine import Decision as EngineDecision
-from payymo.reconciliation.engine import EngineInvoice, EngineTransaction, Status, decide_all
-from payymo.reconciliation.models import Allocation, Decision, DecisionState, DecisionStatus
+from payymo.reconciliation.engine import (
+    EngineInvoice,
+    EngineTransaction,
+    Reason,
+    Status,
+    decide_all,
+)
+from payymo.reconciliation.engine.cards import EngineCardPayment, decide_card_payments
+from payymo.reconciliation.engine.payouts import EnginePayout, match_payouts
 from payymo.reconciliation.rules import engine_rules
-from payymo.tenants import repository as tenants_repo
+from payymo.reconciliation.storing import Policy, Target, store
+from payymo.reconciliation.subjects import bank_subject, stripe_subject
+from payymo.tenants.models import Tenant
 from payymo.tenants.schemas import TenantSettingsModel
 
-ENGINE_VERSION = "1"
-ENGINE_ACTOR = Actor.system("engine")
+PAID_OUT = ("paid", "in_transit")
 
 
 @dataclass(frozen=True)
@@ -38,35 +52,120 @@ class RunResult:
 
 
 def run_reconciliation(app: AppServices, *, tenant_id: uuid.UUID) -> RunResult:
-    """Decide every booked transaction of the tenant and store what changed, in one transaction."""
+    """Decide every booked transaction and Stripe payment of the tenant; store what changed."""
     with app.db.unit_of_work(tenant_id) as session:
-        tenant = tenants_repo.get(session, tenant_id)
+        tenant = session.scalars(
+            select(Tenant).where(Tenant.id == tenant_id).with_for_update()
+        ).one_or_none()
         settings = TenantSettingsModel.model_validate(tenant.settings if tenant else {})
-        invoices = repository.invoices(session, tenant_id)
-        transactions = repository.booked_transactions(session, tenant_id)
-        decisions = decide_all(
-            [_engine_transaction(t) for t in transactions],
-            [_engine_invoice(i) for i in invoices],
-            engine_rules(settings.matching),
+        rules = engine_rules(settings.matching)
+        policy = Policy(
+            shadow=settings.matching.shadow_mode or not settings.matching.auto_post,
+            now=app.clock.now(),
         )
+        invoices = repository.invoices(session, tenant_id)
+        engine_invoices = _engine_invoices(session, tenant_id, invoices)
         by_whmcs_id = {str(i.whmcs_invoice_id): i for i in invoices}
+
+        transactions = {t.id: t for t in repository.booked_transactions(session, tenant_id)}
+        decisions = decide_all(
+            [_engine_transaction(t) for t in transactions.values()], engine_invoices, rules
+        )
+        decisions = _set_payouts_apart(session, tenant_id, transactions, decisions)
         current = repository.current_decisions(session, tenant_id)
-        shadow = settings.matching.shadow_mode or not settings.matching.auto_post
         changed = 0
         for decision in decisions:
-            transaction_id = uuid.UUID(decision.transaction_id)
-            if _store(
+            tx = transactions[uuid.UUID(decision.transaction_id)]
+            target = Target(tx.id, None, bank_subject(session, tx))
+            changed += store(
                 session,
                 tenant_id,
-                transaction_id,
+                target,
                 decision,
-                existing=current.get(transaction_id),
+                existing=current.get(tx.id),
                 invoices=by_whmcs_id,
-                shadow=shadow,
-            ):
-                changed += 1
-        counts = Counter(d.status.value for d in decisions)
-        return RunResult(changed, len(decisions) - changed, dict(counts))
+                policy=policy,
+            )
+
+        payments = {p.id: p for p in repository.stripe_payments(session, tenant_id)}
+        card_decisions = decide_card_payments(
+            [_engine_card_payment(p) for p in payments.values()], engine_invoices, rules
+        )
+        current_cards = repository.current_stripe_decisions(session, tenant_id)
+        gateway = settings.matching.stripe_gateway
+        for decision in card_decisions:
+            payment = payments[uuid.UUID(decision.transaction_id)]
+            target = Target(None, payment.id, stripe_subject(payment, gateway))
+            changed += store(
+                session,
+                tenant_id,
+                target,
+                decision,
+                existing=current_cards.get(payment.id),
+                invoices=by_whmcs_id,
+                policy=policy,
+            )
+        everything = decisions + card_decisions
+        counts = Counter(d.status.value for d in everything)
+        return RunResult(changed, len(everything) - changed, dict(counts))
+
+
+def _set_payouts_apart(
+    session: Session,
+    tenant_id: uuid.UUID,
+    transactions: dict[uuid.UUID, BankTransaction],
+    decisions: list[EngineDecision],
+) -> list[EngineDecision]:
+    """Link each Stripe payout to its bank credit, and decide that credit accordingly."""
+    payouts = [p for p in repository.stripe_payouts(session, tenant_id) if p.status in PAID_OUT]
+    by_tx = {str(p.bank_transaction_id): p for p in payouts if p.bank_transaction_id is not None}
+    free = {str(p.id): p for p in payouts if p.bank_transaction_id is None}
+    credits = [_engine_transaction(t) for t in transactions.values() if str(t.id) not in by_tx]
+    engine_payouts = [
+        EnginePayout(key, p.amount_minor, p.currency, p.arrival_date) for key, p in free.items()
+    ]
+    for payout_id, tx_id in match_payouts(engine_payouts, credits).items():
+        free[payout_id].bank_transaction_id = uuid.UUID(tx_id)
+        by_tx[tx_id] = free[payout_id]
+    out = []
+    for decision in decisions:
+        payout = by_tx.get(decision.transaction_id)
+        out.append(decision if payout is None else _as_payout(decision, payout.stripe_id))
+    return out
+
+
+def _as_payout(decision: EngineDecision, payout_id: str) -> EngineDecision:
+    said = Reason("stripe_payout", f"the bank credit of Stripe payout {payout_id}")
+    if decision.status in (Status.AUTO, Status.REVIEW) and decision.allocations:
+        conflict = Reason(
+            "payout_conflict",
+            f"it is also the amount of Stripe payout {payout_id}: check before posting",
+        )
+        return replace(decision, status=Status.REVIEW, reasons=(said, conflict, *decision.reasons))
+    return replace(decision, status=Status.IGNORED, confidence=1.0, allocations=(), reasons=(said,))
+
+
+def _engine_invoices(
+    session: Session, tenant_id: uuid.UUID, invoices: list[Invoice]
+) -> list[EngineInvoice]:
+    claimed = repository.unsynced_claims(session, tenant_id)
+    return [_engine_invoice(i, claimed.get(i.id, 0)) for i in invoices]
+
+
+def _engine_invoice(invoice: Invoice, claimed_minor: int = 0) -> EngineInvoice:
+    return EngineInvoice(
+        id=str(invoice.whmcs_invoice_id),
+        number=invoice.invoice_num,
+        client_id=str(invoice.whmcs_client_id),
+        client_name=invoice.client_name,
+        company_name=invoice.company_name,
+        status=invoice.status.value,
+        currency=invoice.currency,
+        total_minor=invoice.total_minor,
+        balance_minor=max(invoice.balance_minor - claimed_minor, 0),
+        issued=invoice.issued_on,
+        due=invoice.due_on,
+    )
 
 
 def _engine_transaction(tx: BankTransaction) -> EngineTransaction:
@@ -82,87 +181,17 @@ def _engine_transaction(tx: BankTransaction) -> EngineTransaction:
     )
 
 
-def _engine_invoice(invoice: Invoice) -> EngineInvoice:
-    return EngineInvoice(
-        id=str(invoice.whmcs_invoice_id),
-        number=invoice.invoice_num,
-        client_id=str(invoice.whmcs_client_id),
-        client_name=invoice.client_name,
-        company_name=invoice.company_name,
-        status=invoice.status.value,
-        currency=invoice.currency,
-        total_minor=invoice.total_minor,
-        balance_minor=invoice.balance_minor,
-        issued=invoice.issued_on,
-        due=invoice.due_on,
+def _engine_card_payment(payment: StripePayment) -> EngineCardPayment:
+    metadata = payment.metadata_ or {}
+    return EngineCardPayment(
+        id=str(payment.id),
+        status=payment.status,
+        amount_minor=payment.amount_minor,
+        fee_minor=payment.fee_minor,
+        refunded_minor=payment.refunded_minor,
+        currency=payment.currency,
+        description=payment.description,
+        invoice_id=metadata.get("whmcs_invoice_id"),
+        client_id=metadata.get("whmcs_client_id"),
+        customer_id=payment.customer_id,
     )
-
-
-def _store(
-    session: Session,
-    tenant_id: uuid.UUID,
-    transaction_id: uuid.UUID,
-    decision: EngineDecision,
-    *,
-    existing: Decision | None,
-    invoices: dict[str, Invoice],
-    shadow: bool,
-) -> bool:
-    """Store `decision` unless it is what `existing` already says; True if stored."""
-    if existing is not None and existing.state is not DecisionState.PROPOSED:
-        return False  # applied, rejected or reversed by a person or a posting: final here
-    wanted = [
-        (invoices[a.invoice_id].id, a.amount_minor, a.fee_minor) for a in decision.allocations
-    ]
-    if existing is not None and _same(session, tenant_id, existing, decision, wanted):
-        return False
-    if existing is not None:
-        existing.is_current = False
-        existing.state = DecisionState.SUPERSEDED
-        session.flush()
-    row = Decision(
-        tenant_id=tenant_id,
-        bank_transaction_id=transaction_id,
-        status=DecisionStatus(decision.status.value),
-        confidence=Decimal(str(decision.confidence)).quantize(Decimal("0.0001")),
-        reasons=[{"code": r.code, "text": r.text} for r in decision.reasons],
-        engine_version=ENGINE_VERSION,
-        shadow=shadow and decision.status is Status.AUTO,
-    )
-    session.add(row)
-    session.flush()
-    for invoice_id, amount, fee in wanted:
-        session.add(
-            Allocation(
-                tenant_id=tenant_id,
-                decision_id=row.id,
-                invoice_id=invoice_id,
-                currency=decision.currency,
-                amount_minor=amount,
-                fee_minor=fee,
-            )
-        )
-    record(
-        session,
-        tenant_id=tenant_id,
-        actor=ENGINE_ACTOR,
-        action="decision.proposed",
-        object_type="bank_transaction",
-        object_id=transaction_id,
-        after={"status": row.status.value, "allocations": len(wanted), "shadow": row.shadow},
-    )
-    return True
-
-
-def _same(
-    session: Session,
-    tenant_id: uuid.UUID,
-    existing: Decision,
-    decision: EngineDecision,
-    wanted: list[tuple[uuid.UUID, int, int]],
-) -> bool:
-    have = sorted(
-        (a.invoice_id, a.amount_minor, a.fee_minor)
-        for a in repository.allocations_of(session, tenant_id, existing.id)
-    )
-    return existing.status.value == decision.status.value and have == sorted(wanted)

@@ -16,6 +16,7 @@ from payymo.banking.schemas import DecisionOut, decision_out
 from payymo.errors import FieldError, ValidationFailed
 from payymo.money import MoneyError, parse_amount
 from payymo.reconciliation import posting, review, services
+from payymo.reconciliation.models import Posting
 
 reconciliation_bp = Blueprint("reconciliation", __name__, url_prefix="/api/v1/reconciliation")
 
@@ -84,8 +85,17 @@ class ReviewPage(Page[ReviewItemOut]):
 
 class AllocationIn(ApiModel):
     invoice_id: uuid.UUID
-    amount: str = Field(max_length=32, description="Decimal string in the payment's currency")
-    fee: str = Field(default="0", max_length=32, description="Bank fee, posted as WHMCS fees")
+    amount: str = Field(
+        max_length=32,
+        description="Decimal string in the payment's currency",
+        examples=["29.00"],
+    )
+    fee: str = Field(
+        default="0",
+        max_length=32,
+        description="Bank or Stripe fee, posted as WHMCS fees",
+        examples=["0.50"],
+    )
 
 
 class ApproveIn(ApiModel):
@@ -101,6 +111,17 @@ class PostingOut(ApiModel):
     amount: MoneyOut
     fee: MoneyOut
     status: str
+
+
+def posting_out(p: Posting) -> PostingOut:
+    return PostingOut(
+        id=p.id,
+        whmcs_invoice_id=p.whmcs_invoice_id,
+        transid=p.transid,
+        amount=MoneyOut.of(p.amount_minor, p.currency),
+        fee=MoneyOut.of(p.fee_minor, p.currency),
+        status=p.status.value,
+    )
 
 
 class ApprovedOut(ApiModel):
@@ -141,24 +162,12 @@ def approve(ctx: Ctx, decision_id: uuid.UUID, body: ApproveIn) -> ApprovedOut:
     choices = (
         None
         if body.allocations is None
-        else [_choice(n, a) for n, a in enumerate(body.allocations)]
+        else [to_choice(n, a) for n, a in enumerate(body.allocations)]
     )
     postings = review.approve(
         ctx.services, caller=ctx.caller, decision_id=decision_id, choices=choices
     )
-    return ApprovedOut(
-        postings=[
-            PostingOut(
-                id=p.id,
-                whmcs_invoice_id=p.whmcs_invoice_id,
-                transid=p.transid,
-                amount=MoneyOut.of(p.amount_minor, p.currency),
-                fee=MoneyOut.of(p.fee_minor, p.currency),
-                status=p.status.value,
-            )
-            for p in postings
-        ]
-    )
+    return ApprovedOut(postings=[posting_out(p) for p in postings])
 
 
 @endpoint(
@@ -174,7 +183,7 @@ def reject(ctx: Ctx, decision_id: uuid.UUID) -> None:
     review.reject(ctx.services, caller=ctx.caller, decision_id=decision_id)
 
 
-def _choice(n: int, allocation: AllocationIn) -> review.AllocationChoice:
+def to_choice(n: int, allocation: AllocationIn) -> review.AllocationChoice:
     try:
         return review.AllocationChoice(
             allocation.invoice_id, parse_amount(allocation.amount), parse_amount(allocation.fee)

@@ -56,6 +56,13 @@ class MatchingRules(ApiModel):
         max_length=20,
         description="Extra regular expressions; group 1 is the invoice number",
     )
+    stripe_gateway: str = Field(
+        default="stripe",
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_]+$",
+        description="WHMCS payment gateway that Stripe payments are posted under",
+    )
 
     @field_validator("fee_tolerance")
     @classmethod

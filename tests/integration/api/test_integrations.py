@@ -226,3 +226,24 @@ def test_a_payment_whmcs_recorded_before_a_crash_is_not_posted_again(
     result = ok(api.client().post("/api/v1/reconciliation/post", headers=headers))
     assert (result["posted"], result["already_there"]) == (0, 1)
     assert len(whmcs_payments(providers, posting["transid"])) == 1
+
+
+def test_an_unmatched_posting_is_never_sent(tmp_path: Path, providers: Providers) -> None:
+    url = f"sqlite:///{tmp_path / 'unmatch.db'}"
+    migrate.upgrade(url)
+    reset_simulators(providers)
+    api = provider_api(url, providers)
+    headers, posting = approved_posting(api, providers)
+    transactions = ok(api.client().get("/api/v1/transactions?limit=200", headers=headers))["data"]
+    applied = [
+        d["decision"]
+        for d in (
+            ok(api.client().get(f"/api/v1/transactions/{t['id']}", headers=headers))
+            for t in transactions
+        )
+        if d["decision"] and d["decision"]["state"] == "applied"
+    ]
+    ok(api.client().post(f"/api/v1/decisions/{applied[0]['id']}/unmatch", headers=headers))
+    result = ok(api.client().post("/api/v1/reconciliation/post", headers=headers))
+    assert (result["posted"], result["already_there"], result["failed"]) == (0, 0, 0)
+    assert whmcs_payments(providers, posting["transid"]) == []

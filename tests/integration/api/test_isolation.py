@@ -209,10 +209,18 @@ def sample(model: type[BaseModel] | None) -> Any:
 def _value(prop: dict[str, Any], root: dict[str, Any]) -> Any:
     if "$ref" in prop:
         return _value(root["$defs"][prop["$ref"].rsplit("/", 1)[-1]], root)
+    if "examples" in prop:
+        return prop["examples"][0]
     if "enum" in prop:
         return prop["enum"][0]
     if "anyOf" in prop:
         return _value(prop["anyOf"][0], root)
+    if prop.get("format") == "uuid":
+        return str(uuid.uuid4())
+    if prop.get("type") == "array" and prop.get("minItems"):
+        return [_value(prop["items"], root)] * prop["minItems"]
+    if prop.get("type") == "object" and "properties" in prop:
+        return {name: _value(prop["properties"][name], root) for name in prop.get("required", [])}
     return {
         "string": "x",
         "boolean": False,

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from payymo.banking.models import AccountSource, BankAccount, BankTransaction, TransactionStatus
 from payymo.invoicing.models import Invoice, InvoiceStatus
-from payymo.reconciliation.models import Decision
+from payymo.reconciliation.models import Decision, Posting
 from tests.integration.api.conftest import Api, Member, new_member
 from tests.integration.api.helpers import ok
 
@@ -123,3 +123,59 @@ def test_a_proposed_decision_is_replaced_when_the_facts_change(api: Api) -> None
             )
         ).all()
     assert sorted(r.state.value for r in rows) == ["proposed", "superseded"]
+
+
+def _auto_post(api: Api, headers: dict[str, str]) -> None:
+    settings = ok(api.client().get("/api/v1/settings", headers=headers))
+    settings["matching"].update({"auto_post": True, "shadow_mode": False})
+    ok(api.client().put("/api/v1/settings", headers=headers, json=settings))
+
+
+def _postings_of(api: Api, tenant_id: uuid.UUID) -> list[Posting]:
+    with api.services.db.unit_of_work(tenant_id) as session:
+        return list(session.scalars(select(Posting).where(Posting.tenant_id == tenant_id)))
+
+
+def test_with_auto_posting_on_a_sure_match_is_applied_and_queued_once(api: Api) -> None:
+    owner, ids = books(api)
+    headers = owner.headers()
+    _auto_post(api, headers)
+    ok(api.client().post(RUN, headers=headers))
+    clear = ok(api.client().get(f"/api/v1/transactions/{ids['clear']}", headers=headers))
+    assert (clear["decision"]["state"], clear["decision"]["shadow"]) == ("applied", False)
+    [posting] = _postings_of(api, owner.tenant_id)
+    assert (posting.whmcs_invoice_id, posting.amount_minor) == (1024, 2900)
+    ok(api.client().post(RUN, headers=headers))
+    assert len(_postings_of(api, owner.tenant_id)) == 1
+
+
+def test_money_already_applied_to_an_invoice_is_not_claimed_again(api: Api) -> None:
+    owner, ids = books(api)
+    headers = owner.headers()
+    _auto_post(api, headers)
+    ok(api.client().post(RUN, headers=headers))
+    # The customer pays invoice 1024 a second time; WHMCS's snapshot has not caught up yet.
+    with api.services.db.unit_of_work(owner.tenant_id) as session:
+        first = session.get(BankTransaction, ids["clear"])
+        assert first is not None
+        again = BankTransaction(
+            tenant_id=owner.tenant_id,
+            account_id=first.account_id,
+            provider_transaction_id="again",
+            content_hash="again",
+            status=TransactionStatus.BOOKED,
+            booking_date=date(2026, 11, 21),
+            transaction_date=date(2026, 11, 21),
+            amount_minor=2900,
+            currency="EUR",
+            counterparty_name="Anna Muller",
+            remittance="Invoice 1024",
+        )
+        session.add(again)
+        session.flush()
+        again_id = again.id
+    ok(api.client().post(RUN, headers=headers))
+    assert len(_postings_of(api, owner.tenant_id)) == 1
+    detail = ok(api.client().get(f"/api/v1/transactions/{again_id}", headers=headers))
+    assert detail["decision"]["status"] == "review"
+    assert "invoice_not_open" in [r["code"] for r in detail["decision"]["reasons"]]
