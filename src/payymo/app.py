@@ -22,6 +22,8 @@ from payymo.integrations.problems import as_problem
 from payymo.logs import bind_context, clear_context, configure_logging, get_logger
 from payymo.mail import Mailer
 from payymo.settings import Settings, load_settings
+from payymo.worker import app as worker
+from payymo.worker import runtime
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -57,7 +59,11 @@ def create_app(
 def register_services(
     app: Flask, settings: Settings, *, clock: Clock, mailer: Mailer | None
 ) -> None:
-    app.extensions[EXTENSION_KEY] = build_services(settings, clock=clock, mailer=mailer)
+    services = build_services(settings, clock=clock, mailer=mailer)
+    app.extensions[EXTENSION_KEY] = services
+    worker.configure(settings)
+    if settings.effective_tasks_eager:
+        runtime.use(services)  # tasks run in this process, on this app's database
 
 
 def register_request_context(app: Flask) -> None:

@@ -4,6 +4,8 @@ from payymo.audit.models import AuditEntry
 from payymo.auth.models import ApiKey, Invitation, PasswordResetToken, RefreshToken, User
 from payymo.banking.models import BankAccount, BankCallLedger, BankConnection, BankTransaction
 from payymo.db import Base
+from payymo.events.delivery_models import Delivery, NotificationChannel, WebhookEndpoint
+from payymo.events.models import Event
 from payymo.invoicing.models import Invoice, WhmcsConnection
 from payymo.jobs.models import JobRun
 from payymo.payments.models import (
@@ -12,9 +14,9 @@ from payymo.payments.models import (
     StripePayment,
     StripePayout,
 )
-from payymo.reconciliation.models import Allocation, Decision, Posting
+from payymo.reconciliation.models import Allocation, Decision, Posting, Reversal
 from payymo.tenants.models import Tenant
-from payymo.webhooks.models import WebhookEvent
+from payymo.webhooks.models import InboundWebhook, WebhookEvent
 
 __all__ = [
     "Allocation",
@@ -26,18 +28,24 @@ __all__ = [
     "BankTransaction",
     "Base",
     "Decision",
+    "Delivery",
+    "Event",
+    "InboundWebhook",
     "Invitation",
     "Invoice",
     "JobRun",
+    "NotificationChannel",
     "PasswordResetToken",
     "Posting",
     "RefreshToken",
+    "Reversal",
     "StripeBalanceTransaction",
     "StripeConnection",
     "StripePayment",
     "StripePayout",
     "Tenant",
     "User",
+    "WebhookEndpoint",
     "WebhookEvent",
     "WhmcsConnection",
 ]

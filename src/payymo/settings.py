@@ -87,6 +87,17 @@ class Settings(BaseSettings):
     bank_sync_overlap_days: int = Field(default=3, ge=0, le=30)
     bank_quota_reserve: int = Field(default=1, ge=0, le=10)
     posting_lease_seconds: int = Field(default=300, ge=1, le=3600)
+    tasks_eager: bool | None = None
+    task_max_retries: int = Field(default=8, ge=0, le=50)
+    task_retry_backoff_seconds: int = Field(default=30, ge=1, le=3600)
+    task_retry_backoff_max_seconds: int = Field(default=900, ge=1, le=86400)
+    task_visibility_timeout_seconds: int = Field(default=3600, ge=60, le=86400)
+    schedule_sync_seconds: int = Field(default=900, ge=5, le=86400)
+    schedule_post_seconds: int = Field(default=60, ge=1, le=3600)
+    schedule_maintenance_seconds: int = Field(default=3600, ge=10, le=86400)
+    backup_hour_utc: int = Field(default=2, ge=0, le=23)
+    retention_days: int = Field(default=90, ge=1, le=3650)
+    backup_command: str = ""
     sandbox: bool | None = None
     features: dict[str, bool] = Field(default_factory=dict)
 
@@ -126,6 +137,11 @@ class Settings(BaseSettings):
     def is_strict(self) -> bool:
         """Staging and production run with real secrets only."""
         return self.payymo_env in (Environment.STAGING, Environment.PRODUCTION)
+
+    @property
+    def effective_tasks_eager(self) -> bool:
+        """Run background tasks in-process (no broker): the default without Redis."""
+        return self.tasks_eager if self.tasks_eager is not None else not self.redis_url
 
     @property
     def effective_email_backend(self) -> EmailBackend:

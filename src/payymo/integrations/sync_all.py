@@ -40,9 +40,8 @@ def plan(
     app: AppServices, *, tenant_id: uuid.UUID, account_id: uuid.UUID | None = None
 ) -> list[Step]:
     """The sync steps for a tenant (only the one account when `account_id` is given)."""
+    has_whmcs, has_stripe = live_connections(app, tenant_id=tenant_id)
     with app.db.unit_of_work(tenant_id) as session:
-        has_whmcs = _live(whmcs_row(session, tenant_id))
-        has_stripe = _live(stripe_row(session, tenant_id))
         accounts = [a for a in bank_accounts(session, tenant_id) if a.connection_id and a.is_active]
     if account_id is not None:
         accounts = [a for a in accounts if a.id == account_id]
@@ -57,6 +56,12 @@ def plan(
     steps += [(f"bank {a.name or a.id}", _bank(app, tenant_id, a.id)) for a in accounts]
     steps.append(("reconcile", lambda: _decided(run_reconciliation(app, tenant_id=tenant_id))))
     return steps
+
+
+def live_connections(app: AppServices, *, tenant_id: uuid.UUID) -> tuple[bool, bool]:
+    """Whether the tenant has a live WHMCS and a live Stripe connection."""
+    with app.db.unit_of_work(tenant_id) as session:
+        return _live(whmcs_row(session, tenant_id)), _live(stripe_row(session, tenant_id))
 
 
 def _decided(result: RunResult) -> str:

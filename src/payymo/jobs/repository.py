@@ -12,10 +12,11 @@ from payymo.jobs.models import JobRun
 from payymo.jobs.schemas import JobQuery
 
 
-def job(session: Session, tenant_id: uuid.UUID, job_id: uuid.UUID) -> JobRun | None:
-    return session.scalars(
-        select(JobRun).where(JobRun.tenant_id == tenant_id, JobRun.id == job_id)
-    ).one_or_none()
+def job(
+    session: Session, tenant_id: uuid.UUID, job_id: uuid.UUID, *, lock: bool = False
+) -> JobRun | None:
+    query = select(JobRun).where(JobRun.tenant_id == tenant_id, JobRun.id == job_id)
+    return session.scalars(query.with_for_update() if lock else query).one_or_none()
 
 
 def job_page(

@@ -42,3 +42,22 @@ def get_job(ctx: Ctx, job_id: uuid.UUID) -> JobOut:
     return JobOut.model_validate(
         services.get_job(ctx.services, tenant_id=ctx.caller.tenant_id, job_id=job_id)
     )
+
+
+@endpoint(
+    jobs_bp,
+    "POST",
+    "/<uuid:job_id>/retry",
+    summary="Retry a dead background task",
+    description="A task that failed for good (status dead) is sent again with its arguments; "
+    "the job shows the outcome. 409 for any other job.",
+    permission=Permission.RECONCILE,
+    response=JobOut,
+    status=202,
+    resource="job",
+)
+def retry_job(ctx: Ctx, job_id: uuid.UUID) -> JobOut:
+    job = services.retry_dead(
+        ctx.services, tenant_id=ctx.caller.tenant_id, job_id=job_id, actor=ctx.caller.actor
+    )
+    return JobOut.model_validate(job)

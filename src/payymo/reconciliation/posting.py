@@ -15,14 +15,23 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
 
+from payymo.events.emit import emit
+from payymo.events.models import EventType
 from payymo.http import AppServices
 from payymo.integrations.errors import ProviderError
 from payymo.invoicing.connections import client_for, get_whmcs_connection
 from payymo.invoicing.models import InvoiceStatus
 from payymo.invoicing.whmcs import WhmcsClient
 from payymo.money import Money
-from payymo.reconciliation.models import Posting, PostingStatus
+from payymo.reconciliation.models import (
+    Allocation,
+    Decision,
+    DecisionStatus,
+    Posting,
+    PostingStatus,
+)
 
 MAX_BACKOFF = timedelta(hours=1)
 
@@ -44,6 +53,11 @@ def post_due(app: AppServices, *, tenant_id: uuid.UUID, limit: int = 100) -> Pos
             if (claimed := _claim(app, tenant_id, posting_id)) is not None:
                 _post_one(app, client, claimed, run)
     return run
+
+
+def has_due(app: AppServices, *, tenant_id: uuid.UUID) -> bool:
+    """Whether any posting is due now (the scheduler sends the post task only then)."""
+    return bool(_due(app, tenant_id, 1))
 
 
 def _due(app: AppServices, tenant_id: uuid.UUID, limit: int) -> list[uuid.UUID]:
@@ -129,6 +143,36 @@ def _finish(app: AppServices, posting: Posting, status: PostingStatus) -> None:
         if row is not None:
             row.status, row.posted_at = status, app.clock.now()
             row.next_attempt_at, row.last_error = None, None
+            _tell_auto_posted(session, row)
+
+
+def _tell_auto_posted(session: Session, posting: Posting) -> None:
+    """`match.auto_posted`, once per decision the engine applied on its own."""
+    allocation = session.get(Allocation, posting.allocation_id)
+    decision = session.get(Decision, allocation.decision_id) if allocation else None
+    if decision is None or decision.decided_by_id is not None:
+        return
+    if decision.status is not DecisionStatus.AUTO:
+        return
+    emit(
+        session,
+        tenant_id=posting.tenant_id,
+        type=EventType.MATCH_AUTO_POSTED,
+        key=f"match.auto_posted:{decision.id}",
+        payload={
+            "decision_id": str(decision.id),
+            "bank_transaction_id": _str(decision.bank_transaction_id),
+            "stripe_payment_id": _str(decision.stripe_payment_id),
+            "whmcs_invoice_id": posting.whmcs_invoice_id,
+            "transid": posting.transid,
+            "amount": str(Money.from_minor(posting.amount_minor, posting.currency).amount),
+            "currency": posting.currency,
+        },
+    )
+
+
+def _str(value: uuid.UUID | None) -> str | None:
+    return str(value) if value is not None else None
 
 
 def _fail(app: AppServices, posting: Posting, run: PostingRun, reason: str, *, retry: bool) -> None:
@@ -140,3 +184,19 @@ def _fail(app: AppServices, posting: Posting, run: PostingRun, reason: str, *, r
         if row is not None:
             row.status, row.last_error = PostingStatus.FAILED, reason[:2000]
             row.next_attempt_at = app.clock.now() + backoff if retry else None
+            # Once per posting, however many retries fail after it.
+            emit(
+                session,
+                tenant_id=row.tenant_id,
+                type=EventType.POSTING_FAILED,
+                key=f"posting.failed:{row.id}",
+                payload={
+                    "posting_id": str(row.id),
+                    "whmcs_invoice_id": row.whmcs_invoice_id,
+                    "transid": row.transid,
+                    "amount": str(Money.from_minor(row.amount_minor, row.currency).amount),
+                    "currency": row.currency,
+                    "error": reason[:500],
+                    "will_retry": retry,
+                },
+            )

@@ -18,6 +18,8 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from payymo.audit.services import Actor, record
+from payymo.events.emit import emit
+from payymo.events.models import EventType
 from payymo.invoicing.models import Invoice
 from payymo.reconciliation import repository
 from payymo.reconciliation.engine import Decision as EngineDecision
@@ -105,6 +107,19 @@ def store(
         for allocation in allocations:
             queue_posting(session, target.subject, allocation)
     object_type, object_id = target.object
+    if row.status is DecisionStatus.REVIEW:
+        emit(
+            session,
+            tenant_id=tenant_id,
+            type=EventType.MATCH_NEEDS_REVIEW,
+            key=f"match.needs_review:{row.id}",
+            payload={
+                "decision_id": str(row.id),
+                object_type + "_id": str(object_id),
+                "confidence": float(row.confidence),
+                "reasons": [r["text"] for r in row.reasons][:5],
+            },
+        )
     record(
         session,
         tenant_id=tenant_id,

@@ -36,3 +36,25 @@ class WebhookEvent(TenantOwned, Base):
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(default=None)
     error: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class InboundProvider(StrEnum):
+    STRIPE = "stripe"
+    GOCARDLESS = "gocardless"
+    WHMCS = "whmcs"
+
+
+class InboundWebhook(TenantOwned, Base):
+    """Where a provider sends a tenant's events: `/webhooks/<provider>/<url_key>`.
+
+    The key only routes (it is not a credential); every request is verified by its signature.
+    `secret_encrypted` holds the signing secret for GoCardless and WHMCS; Stripe's is the
+    connection's webhook secret.
+    """
+
+    __tablename__ = "inbound_webhooks"
+    __table_args__ = (UniqueConstraint("tenant_id", "provider"), UniqueConstraint("url_key"))
+
+    provider: Mapped[InboundProvider] = mapped_column(str_enum(InboundProvider, "inbound_provider"))
+    url_key: Mapped[str] = mapped_column(String(64))
+    secret_encrypted: Mapped[str | None] = mapped_column(Text, default=None)

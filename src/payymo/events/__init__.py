@@ -1,0 +1,1 @@
+"""Events Payymo tells tenants about (outbound webhooks and notifications)."""
