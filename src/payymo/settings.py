@@ -91,7 +91,7 @@ class Settings(BaseSettings):
     task_max_retries: int = Field(default=8, ge=0, le=50)
     task_retry_backoff_seconds: int = Field(default=30, ge=1, le=3600)
     task_retry_backoff_max_seconds: int = Field(default=900, ge=1, le=86400)
-    task_visibility_timeout_seconds: int = Field(default=3600, ge=60, le=86400)
+    task_visibility_timeout_seconds: int = Field(default=3600, ge=1, le=86400)
     schedule_sync_seconds: int = Field(default=900, ge=5, le=86400)
     schedule_post_seconds: int = Field(default=60, ge=1, le=3600)
     schedule_maintenance_seconds: int = Field(default=3600, ge=10, le=86400)

@@ -11,8 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Celery
-from kombu.entity import Queue
+from kombu.entity import Exchange, Queue
 
+import payymo.models  # noqa: F401 - every model mapped, as tasks touch them all
+from payymo.logs import configure_logging
 from payymo.settings import Settings, load_settings
 
 QUEUES = ("sync", "reconcile", "post", "notify", "default")
@@ -29,7 +31,9 @@ celery_app = Celery(
     include=[
         "payymo.worker.tasks",
         "payymo.worker.schedule",
+        "payymo.events.tasks",
         "payymo.worker.maintenance",
+        "payymo.webhooks.tasks",
     ],
 )
 
@@ -56,7 +60,10 @@ def configure(settings: Settings) -> Celery:
         result_backend_transport_options={
             "visibility_timeout": settings.task_visibility_timeout_seconds,
         },
-        task_queues=[Queue(name) for name in QUEUES],  # type: ignore[no-untyped-call]
+        task_queues=[
+            Queue(name, Exchange(name, type="direct"), routing_key=name)  # type: ignore[no-untyped-call]
+            for name in QUEUES
+        ],
         task_default_queue="default",
         task_routes=(route,),
         task_serializer="json",
@@ -73,7 +80,10 @@ def configure(settings: Settings) -> Celery:
 
 
 def configure_from_environment() -> Celery:
-    return configure(load_settings())
+    """The worker's and beat's configuration: the environment, as the web app reads it."""
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    return configure(settings)
 
 
 def current_settings() -> Settings:

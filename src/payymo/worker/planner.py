@@ -4,7 +4,8 @@ GoCardless allows a few transaction calls per account and UTC day (4 in its docu
 `BANK_QUOTA_RESERVE` of them are kept for "sync now". The rest are spread evenly over the day.
 An account whose tenant has invoices falling due (due within `DUE_SOON`, or overdue) is synced
 sooner: the calls left today are spread over the hours left today instead (one gap more than
-calls, so the last comes before midnight), and payments against those invoices show up early. Pure: the caller gives the facts.
+calls, so the last comes before midnight), and payments against those invoices show up early.
+Pure: the caller gives the facts.
 """
 
 from __future__ import annotations

@@ -7,14 +7,18 @@ import os
 import shutil
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from payymo import migrate
+from payymo.events.models import Event
 from payymo.integrations import sync_all
+from payymo.reconciliation.posting import post_due
 from tests.conftest import PG_APP_ROLE
 from tests.integration.api.conftest import new_member
 from tests.integration.api.helpers import ok, problem
@@ -247,3 +251,36 @@ def test_an_unmatched_posting_is_never_sent(tmp_path: Path, providers: Providers
     result = ok(api.client().post("/api/v1/reconciliation/post", headers=headers))
     assert (result["posted"], result["already_there"], result["failed"]) == (0, 0, 0)
     assert whmcs_payments(providers, posting["transid"]) == []
+
+
+def test_a_whmcs_outage_of_ten_minutes_is_retried_with_backoff_and_posts_once(
+    tmp_path: Path, providers: Providers
+) -> None:
+    url = f"sqlite:///{tmp_path / 'outage.db'}"
+    migrate.upgrade(url)
+    reset_simulators(providers)
+    api = provider_api(url, providers)
+    headers, posting = approved_posting(api, providers)
+    tenant_id = uuid.UUID(ok(api.client().get("/api/v1/tenant", headers=headers))["id"])
+    httpx.post(
+        f"{providers.whmcs_url}/_sim/faults",
+        json={"kind": "error", "path": "/includes/api.php", "times": None, "status": 500},
+    ).raise_for_status()
+    attempts = 0
+    try:
+        for _ in range(20):  # ten simulated minutes, the post cycle every 30 seconds
+            result = post_due(api.services, tenant_id=tenant_id)
+            attempts += result.failed
+            assert result.posted == 0
+            api.clock.advance(seconds=30)
+    finally:
+        httpx.delete(f"{providers.whmcs_url}/_sim/faults").raise_for_status()
+    # Backoff (30 s, doubling) spaces the attempts out: far fewer than the 20 cycles.
+    assert 3 <= attempts <= 6
+    api.clock.advance(seconds=3600)
+    assert post_due(api.services, tenant_id=tenant_id).posted == 1
+    assert len(whmcs_payments(providers, posting["transid"])) == 1
+    with api.services.db.unit_of_work() as session:
+        failed = session.scalars(select(Event).where(Event.type == "posting.failed")).all()
+    assert len(failed) == 1  # one notice per posting, not one per retry
+    assert failed[0].payload["transid"] == posting["transid"]
