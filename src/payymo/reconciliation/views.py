@@ -76,7 +76,8 @@ decisions_bp = Blueprint("decisions", __name__, url_prefix="/api/v1/decisions")
 
 class ReviewItemOut(ApiModel):
     decision: DecisionOut
-    transaction_id: uuid.UUID | None
+    transaction_id: uuid.UUID | None = Field(description="The bank transaction, if it is one")
+    stripe_payment_id: uuid.UUID | None = Field(description="The Stripe payment, if it is one")
 
 
 class ReviewPage(Page[ReviewItemOut]):
@@ -141,7 +142,11 @@ def list_review(ctx: Ctx, query: PageQuery) -> ReviewPage:
     rows, cursor = review.review_page(ctx.services, tenant_id=ctx.caller.tenant_id, page=query)
     return ReviewPage(
         data=[
-            ReviewItemOut(decision=decision_out(d, a), transaction_id=d.bank_transaction_id)
+            ReviewItemOut(
+                decision=decision_out(d, a),
+                transaction_id=d.bank_transaction_id,
+                stripe_payment_id=d.stripe_payment_id,
+            )
             for d, a in rows
         ],
         next_cursor=cursor,
