@@ -28,9 +28,13 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc] # gunicorn is untyped
         return self._app
 
 
-def _post_fork(_server: Any, _worker: Any, app: Flask) -> None:
+def _post_fork(_server: Any, _worker: Any, app: Flask, settings: Settings) -> None:
     # Connections opened before the fork belong to the master; each worker opens its own.
     app.extensions[EXTENSION_KEY].db.engine.dispose(close=False)
+    if settings.sandbox_enabled and settings.effective_tasks_eager:
+        from payymo.worker.inprocess import start_scheduler  # noqa: PLC0415
+
+        start_scheduler(app, settings)  # no broker, no beat: this one worker keeps time
 
 
 def serve(
@@ -56,7 +60,7 @@ def serve(
         "control_socket_disable": True,
         "graceful_timeout": 10,
         "timeout": 60,
-        "post_fork": lambda server, worker: _post_fork(server, worker, app),
+        "post_fork": lambda server, worker: _post_fork(server, worker, app, settings),
     }
     if when_ready is not None:
         options["when_ready"] = lambda _server: threading.Thread(
