@@ -12,6 +12,7 @@ def api_blueprints() -> list[Blueprint]:
     from payymo.auth.admin_views import api_keys_bp, invitations_bp, users_bp  # noqa: PLC0415
     from payymo.auth.views import auth_bp, me_bp  # noqa: PLC0415
     from payymo.banking.views import accounts_bp, transactions_bp  # noqa: PLC0415
+    from payymo.events.views import notification_channels_bp, webhook_endpoints_bp  # noqa: PLC0415
     from payymo.health.views import blueprint as health  # noqa: PLC0415
     from payymo.integrations.views import integrations_bp  # noqa: PLC0415
     from payymo.invoicing.views import invoices_bp  # noqa: PLC0415
@@ -23,6 +24,7 @@ def api_blueprints() -> list[Blueprint]:
         review_bp,
     )
     from payymo.tenants.views import platform_bp, settings_bp, tenant_bp  # noqa: PLC0415
+    from payymo.webhooks.views import inbound_webhooks_bp, receiver_bp  # noqa: PLC0415
 
     return [
         health,
@@ -44,5 +46,9 @@ def api_blueprints() -> list[Blueprint]:
         review_bp,
         decisions_bp,
         corrections_bp,
+        webhook_endpoints_bp,
+        notification_channels_bp,
         platform_bp,
+        inbound_webhooks_bp,
+        receiver_bp,
     ]

@@ -8,6 +8,7 @@ right where they are enqueued (after the enqueuing transaction committed).
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from celery import Celery
@@ -41,6 +42,9 @@ celery_app = Celery(
 def configure(settings: Settings) -> Celery:
     """Point the Celery app at `settings` (broker, eagerness, schedule)."""
     from payymo.worker.schedule import beat_schedule  # noqa: PLC0415 - schedule imports tasks
+
+    for module in celery_app.conf.include:  # registered in this process too, for eager runs
+        importlib.import_module(module)
 
     eager = settings.effective_tasks_eager
     celery_app.conf.update(

@@ -15,7 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from payymo.logs import get_logger
-from payymo.worker.app import celery_app
+from payymo.worker.app import celery_app, current_settings
 from payymo.worker.base import JOB_HEADER, REQUEST_ID_HEADER
 
 log = get_logger(__name__)
@@ -30,6 +30,7 @@ def send(
     countdown: float | None = None,
 ) -> None:
     """Send task `name` now, with `(tenant_id, ids)`."""
+    current_settings()  # a process that never configured Celery (the CLI) reads the environment
     headers = {}
     request_id = structlog.contextvars.get_contextvars().get("request_id")
     if request_id:
@@ -53,10 +54,17 @@ def after_commit(
 ) -> None:
     """Send task `name` once `session`'s transaction commits; never if it rolls back."""
 
-    def on_commit(_session: Session) -> None:
+    sent = False
+
+    def on_commit(session_: Session) -> None:
+        nonlocal sent
+        # Also called when a savepoint is released: wait for the real commit, then send once.
+        if sent or session_.in_nested_transaction():
+            return
+        sent = True
         try:
             send(name, tenant_id, ids, job_id=job_id)
         except Exception as exc:
             log.warning("enqueue_failed", task=name, error=str(exc))
 
-    event.listen(session, "after_commit", on_commit, once=True)
+    event.listen(session, "after_commit", on_commit)

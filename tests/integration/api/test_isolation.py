@@ -33,6 +33,7 @@ from payymo.banking.models import (
 )
 from payymo.blueprints import api_blueprints
 from payymo.errors import NotFound
+from payymo.events.delivery_models import Channel, NotificationChannel, WebhookEndpoint
 from payymo.invoicing.models import ConnectionStatus, Invoice, InvoiceStatus
 from payymo.jobs.models import JobRun
 from payymo.reconciliation.models import Decision, DecisionStatus
@@ -140,6 +141,18 @@ def _populate(api: Api) -> TenantA:
         t,
         Decision(tenant_id=t, bank_transaction_id=ids["transaction"], status=DecisionStatus.REVIEW),
     )
+    ids["webhook_endpoint"] = _add(
+        api, t, WebhookEndpoint(tenant_id=t, url="https://a.example/hook", secret_encrypted="x")
+    )
+    ids["notification_channel"] = _add(
+        api,
+        t,
+        NotificationChannel(
+            tenant_id=t,
+            channel=Channel.EMAIL,
+            target_encrypted=api.services.box.encrypt("ops@a.example"),
+        ),
+    )
     caller = _principal(api, a)
     ids["invitation"] = members.invite(
         api.services, caller=caller, email="new@a.example", role=Role.VIEWER
@@ -206,29 +219,27 @@ def sample(model: type[BaseModel] | None) -> Any:
     }
 
 
+SCALARS = {"string": "x", "boolean": False, "integer": 1, "number": 1, "array": [], "object": {}}
+
+
 def _value(prop: dict[str, Any], root: dict[str, Any]) -> Any:
+    """A valid value for a JSON schema property: a given example, else the simplest."""
     if "$ref" in prop:
-        return _value(root["$defs"][prop["$ref"].rsplit("/", 1)[-1]], root)
-    if "examples" in prop:
-        return prop["examples"][0]
-    if "enum" in prop:
-        return prop["enum"][0]
+        prop = root["$defs"][prop["$ref"].rsplit("/", 1)[-1]]
     if "anyOf" in prop:
         return _value(prop["anyOf"][0], root)
-    if prop.get("format") == "uuid":
-        return str(uuid.uuid4())
-    if prop.get("type") == "array" and prop.get("minItems"):
-        return [_value(prop["items"], root)] * prop["minItems"]
-    if prop.get("type") == "object" and "properties" in prop:
-        return {name: _value(prop["properties"][name], root) for name in prop.get("required", [])}
-    return {
-        "string": "x",
-        "boolean": False,
-        "integer": 1,
-        "number": 1,
-        "array": [],
-        "object": {},
-    }.get(prop.get("type", "string"), "x")
+    kind = prop.get("type", "string")
+    if "examples" in prop or "enum" in prop:
+        value = (prop.get("examples") or prop["enum"])[0]
+    elif prop.get("format") == "uuid":
+        value = str(uuid.uuid4())
+    elif kind == "array" and prop.get("minItems"):
+        value = [_value(prop["items"], root)] * prop["minItems"]
+    elif kind == "object" and "properties" in prop:
+        value = {name: _value(prop["properties"][name], root) for name in prop.get("required", [])}
+    else:
+        value = SCALARS.get(kind, "x")
+    return value
 
 
 def call(client: FlaskClient, ep: Endpoint, resource_id: uuid.UUID, headers: dict[str, str]) -> int:

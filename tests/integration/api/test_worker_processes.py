@@ -1,13 +1,15 @@
 """Real Celery processes on Redis and PostgreSQL against the simulators.
 
 - One scheduled cycle takes a new bank credit from the GoCardless simulator through sync,
-  decision and posting: the WHMCS simulator shows the invoice Paid with one transaction.
+  decision and posting: the WHMCS simulator shows the invoice Paid with one transaction, and
+  a signed `match.auto_posted` webhook reaches a local receiver.
 - A worker killed with SIGKILL mid-task has the task redelivered after restart, and the effect
   (the WHMCS payment) happens once.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -23,6 +25,7 @@ import httpx
 import pytest
 import redis
 
+from payymo.events.signing import verify
 from tests.conftest import PG_APP_ROLE, REDIS_URL, require_redis
 from tests.integration.api.helpers import ok
 from tests.integration.api.providers import (
@@ -33,6 +36,7 @@ from tests.integration.api.providers import (
     reset_simulators,
     whmcs_payments,
 )
+from tests.integration.events.helpers import Received, Receiver
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 CELERY = str(Path(sys.executable).parent / "celery")
@@ -138,12 +142,21 @@ def test_one_scheduled_cycle_syncs_decides_and_posts_a_new_bank_credit(
     postgres_url: str, providers: Providers, processes: Any, tmp_path: Path
 ) -> None:
     reset_simulators(providers)
+    receiver = Receiver().__enter__()
     api = provider_api(postgres_url, providers, PG_APP_ROLE)
     try:
         _, headers = connect_everything(api, providers)
         settings = ok(api.client().get("/api/v1/settings", headers=headers))
         settings["matching"].update({"auto_post": True, "shadow_mode": False})
         ok(api.client().put("/api/v1/settings", headers=headers, json=settings))
+        endpoint = ok(
+            api.client().post(
+                "/api/v1/webhook-endpoints",
+                headers=headers,
+                json={"url": f"{receiver.url}/hooks", "events": ["match.auto_posted"]},
+            ),
+            201,
+        )
     finally:
         api.services.db.dispose()
     invoice_id, payer = _new_invoice(providers, "123.45")
@@ -178,6 +191,26 @@ def test_one_scheduled_cycle_syncs_decides_and_posts_a_new_bank_credit(
     )
     assert len(paid["payments"]) == 1
     assert paid["payments"][0]["amountin"] == "123.45"
+
+    def announced() -> Received | None:
+        for request in list(receiver.received):
+            body = json.loads(request.body)
+            if body["data"].get("whmcs_invoice_id") == invoice_id:
+                return request
+        return None
+
+    try:
+        request = _wait_for("the match.auto_posted webhook", announced, timeout=60, logs=tmp_path)
+    finally:
+        receiver.__exit__()
+    assert json.loads(request.body)["type"] == "match.auto_posted"
+    assert verify(
+        endpoint["secret"],
+        body=request.body,
+        timestamp=request.headers["Payymo-Timestamp"],
+        signature_header=request.headers["Payymo-Signature"],
+        now=int(time.time()),
+    )
     time.sleep(8)  # more cycles run: still one payment
     assert len(_whmcs_invoice(providers, invoice_id)["payments"]) == 1
 

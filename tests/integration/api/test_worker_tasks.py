@@ -109,3 +109,13 @@ def test_backoff_grows_with_jitter_and_a_cap() -> None:
         ceiling = min(30 * 2**retries, 900)
         assert all(ceiling / 2 <= w <= ceiling for w in waits)
         assert len(waits) > 1  # jitter: retries of many tasks do not line up
+
+
+def test_a_released_savepoint_is_not_the_commit(sqlite_api: Api) -> None:
+    owner = new_member(sqlite_api)
+    with sqlite_api.app.app_context():
+        with sqlite_api.services.db.unit_of_work(owner.tenant_id) as session:
+            after_commit(session, PROBE, owner.tenant_id)
+            session.begin_nested().commit()
+            assert state["context"] is None  # the outer transaction has not committed yet
+        assert state["context"] is not None
