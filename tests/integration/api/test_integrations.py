@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from payymo import migrate
-from payymo.events.models import Event
+from payymo.events.models import Event, EventType
 from payymo.integrations import sync_all
 from payymo.reconciliation.posting import post_due
 from tests.conftest import PG_APP_ROLE
@@ -31,6 +31,7 @@ from tests.integration.api.providers import (
     reset_simulators,
     whmcs_payments,
 )
+from tests.integration.events.helpers import add_channel
 
 
 def test_connecting_and_syncing_all_three_providers_through_the_api(
@@ -262,6 +263,7 @@ def test_a_whmcs_outage_of_ten_minutes_is_retried_with_backoff_and_posts_once(
     api = provider_api(url, providers)
     headers, posting = approved_posting(api, providers)
     tenant_id = uuid.UUID(ok(api.client().get("/api/v1/tenant", headers=headers))["id"])
+    add_channel(api, tenant_id, "email", "ops@example.com", [EventType.POSTING_FAILED])
     httpx.post(
         f"{providers.whmcs_url}/_sim/faults",
         json={"kind": "error", "path": "/includes/api.php", "times": None, "status": 500},
@@ -284,3 +286,5 @@ def test_a_whmcs_outage_of_ten_minutes_is_retried_with_backoff_and_posts_once(
         failed = session.scalars(select(Event).where(Event.type == "posting.failed")).all()
     assert len(failed) == 1  # one notice per posting, not one per retry
     assert failed[0].payload["transid"] == posting["transid"]
+    mails = [m for m in api.mailer.outbox if m.to == "ops@example.com"]
+    assert len(mails) == 1
