@@ -9,6 +9,7 @@ right where they are enqueued (after the enqueuing transaction committed).
 from __future__ import annotations
 
 import importlib
+import threading
 from typing import Any
 
 from celery import Celery
@@ -47,6 +48,9 @@ def configure(settings: Settings) -> Celery:
         importlib.import_module(module)
 
     eager = settings.effective_tasks_eager
+    previous = celery_app.conf.get("payymo_settings")
+    if isinstance(previous, Settings) and previous.redis_url != settings.redis_url:
+        _forget_connections()
     celery_app.conf.update(
         broker_url=settings.redis_url or "memory://",
         result_backend=settings.redis_url or None,
@@ -81,6 +85,17 @@ def configure(settings: Settings) -> Celery:
     )
     celery_app.conf["payymo_settings"] = settings
     return celery_app
+
+
+def _forget_connections() -> None:
+    """Drop the broker pool and result backend made for the old settings (one process that is
+    configured twice, e.g. tests building apps with and without Redis)."""
+    celery_app._pool = None
+    celery_app._backend_cache = None
+    celery_app._local = threading.local()
+    amqp = celery_app.__dict__.get("amqp")
+    if amqp is not None:
+        amqp._producer_pool = None
 
 
 def configure_from_environment() -> Celery:
