@@ -9,17 +9,33 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import tomllib
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from payymo.money import Money, MoneyError, parse_amount, parse_currency
-from payymo.reconciliation.engine import Decision, EngineInvoice, EngineTransaction, Rules
+from payymo.money import (
+    Money,
+    MoneyError,
+    format_minor,
+    minor_digits,
+    parse_amount,
+    parse_currency,
+)
+from payymo.reconciliation.engine import (
+    Decision,
+    EngineInvoice,
+    EngineTransaction,
+    Rules,
+    Status,
+)
+from payymo.reconciliation.engine.batch import collector_paused
 from payymo.reconciliation.rules import engine_rules
 from payymo.tenants.schemas import MatchingRules
 
@@ -36,20 +52,45 @@ class InputError(ValueError):
     """An input file that is not what it should be; the message says where."""
 
 
-def _minor(value: Any, currency: str, where: str) -> int:
+# Plain amounts ("12.30", "-5", ".5") are read here with integer arithmetic; anything else
+# (another script's digits, an absurd size, too many decimals) goes through `Money`, which
+# accepts or refuses it and says why.
+_PLAIN_AMOUNT = re.compile(r"([+-]?)([0-9]{0,15})(?:\.([0-9]*))?")
+
+
+def _minor(value: Any, currency: str) -> int:
+    """Integer minor units; an `InputError` (without saying where) for anything else."""
     if not isinstance(value, str):
-        raise InputError(f"{where}: amount must be a decimal string, got {type(value).__name__}")
+        raise InputError(f"amount must be a decimal string, got {type(value).__name__}")
+    plain = _PLAIN_AMOUNT.fullmatch(value.strip())
+    if plain is not None:
+        sign, whole, fraction = plain.group(1), plain.group(2), plain.group(3) or ""
+        digits = minor_digits(currency)
+        if (whole or fraction) and not fraction[digits:].strip("0"):
+            cents = fraction[:digits].ljust(digits, "0") or "0"
+            minor: int = int(whole or "0") * 10**digits + int(cents)
+            return -minor if sign == "-" else minor
     try:
         return Money(parse_amount(value), currency).to_minor()
     except MoneyError as exc:
-        raise InputError(f"{where}: {exc}") from None
+        raise InputError(str(exc)) from None
+
+
+@lru_cache(maxsize=256)
+def _currency(code: str) -> str:
+    return parse_currency(code)
 
 
 def _day(value: Any) -> date | None:
     if not isinstance(value, str) or not value or value.startswith("0000"):
         return None
+    return _iso_day(value[:10])
+
+
+@lru_cache(maxsize=4096)  # a statement covers a few hundred days
+def _iso_day(value: str) -> date | None:
     try:
-        return date.fromisoformat(value[:10])
+        return date.fromisoformat(value)
     except ValueError:
         return None
 
@@ -61,21 +102,25 @@ def parse_invoices(body: Any) -> list[EngineInvoice]:
     rows = container.get("invoice", []) if isinstance(container, dict) else container
     if not isinstance(rows, list):
         raise InputError("invoices.invoice must be a list")
-    return [_invoice(row, n) for n, row in enumerate(rows)]
+    with collector_paused():
+        return [_invoice(row, n) for n, row in enumerate(rows)]
 
 
 def _invoice(row: Any, n: int) -> EngineInvoice:
-    where = f"invoice #{n + 1}"
     if not isinstance(row, dict) or "id" not in row:
-        raise InputError(f"{where}: expected an object with an id")
+        raise InputError(f"invoice #{n + 1}: expected an object with an id")
     try:
-        currency = parse_currency(str(row.get("currencycode", "")))
+        currency = _currency(str(row.get("currencycode", "")))
     except MoneyError as exc:
-        raise InputError(f"{where} (id {row['id']}): {exc}") from None
-    total = _minor(row.get("total"), currency, f"{where} (id {row['id']}) total")
-    balance = (
-        total if "balance" not in row else _minor(row["balance"], currency, f"{where} balance")
-    )
+        raise InputError(f"invoice #{n + 1} (id {row['id']}): {exc}") from None
+    try:
+        total = _minor(row.get("total"), currency)
+    except InputError as exc:
+        raise InputError(f"invoice #{n + 1} (id {row['id']}) total: {exc}") from None
+    try:
+        balance = total if "balance" not in row else _minor(row["balance"], currency)
+    except InputError as exc:
+        raise InputError(f"invoice #{n + 1} balance: {exc}") from None
     return EngineInvoice(
         id=str(row["id"]),
         number=str(row.get("invoicenum") or ""),
@@ -96,23 +141,27 @@ def parse_transactions(body: Any) -> list[EngineTransaction]:
         raise InputError('not a transactions response: expected {"transactions": {...}}')
     lists = body["transactions"]
     found = []
-    for booked, key in ((True, "booked"), (False, "pending")):
-        items = lists.get(key, [])
-        if not isinstance(items, list):
-            raise InputError(f"transactions.{key} must be a list")
-        found += [_transaction(item, booked, f"{key} #{n + 1}") for n, item in enumerate(items)]
+    with collector_paused():
+        for booked, key in ((True, "booked"), (False, "pending")):
+            items = lists.get(key, [])
+            if not isinstance(items, list):
+                raise InputError(f"transactions.{key} must be a list")
+            found += [_transaction(item, booked, key, n) for n, item in enumerate(items)]
     return found
 
 
-def _transaction(item: Any, booked: bool, where: str) -> EngineTransaction:
+def _transaction(item: Any, booked: bool, key: str, n: int) -> EngineTransaction:
     if not isinstance(item, dict) or not isinstance(item.get("transactionAmount"), dict):
-        raise InputError(f"{where}: missing transactionAmount")
+        raise InputError(f"{key} #{n + 1}: missing transactionAmount")
     money = item["transactionAmount"]
     try:
-        currency = parse_currency(str(money.get("currency", "")))
+        currency = _currency(str(money.get("currency", "")))
     except MoneyError as exc:
-        raise InputError(f"{where}: {exc}") from None
-    amount = _minor(money.get("amount"), currency, where)
+        raise InputError(f"{key} #{n + 1}: {exc}") from None
+    try:
+        amount = _minor(money.get("amount"), currency)
+    except InputError as exc:
+        raise InputError(f"{key} #{n + 1}: {exc}") from None
     credit = amount > 0
     party = item.get("debtorName" if credit else "creditorName") or ""
     account = item.get("debtorAccount" if credit else "creditorAccount") or {}
@@ -146,32 +195,33 @@ def _text(item: dict[str, Any]) -> str:
 
 
 def decisions_body(decisions: list[Decision]) -> dict[str, Any]:
-    return {
-        "decisions": [
-            {
-                "transaction_id": d.transaction_id,
-                "status": d.status.value,
-                "allocations": [
-                    {
-                        "invoice_id": a.invoice_id,
-                        "amount": Money.from_minor(
-                            a.amount_minor + a.fee_minor, d.currency
-                        ).format(),
-                    }
-                    for a in d.allocations
-                ],
-                "confidence": d.confidence,
-                "reasons": [f"{r.code}: {r.text}" for r in d.reasons],
-            }
-            for d in decisions
-        ]
-    }
+    # Plain loops: a comprehension per decision costs more than the few items it builds.
+    body = []
+    with collector_paused():
+        for d in decisions:
+            allocations = []
+            for a in d.allocations:
+                amount = format_minor(a.amount_minor + a.fee_minor, d.currency)
+                allocations.append({"invoice_id": a.invoice_id, "amount": amount})
+            reasons = []
+            for r in d.reasons:
+                reasons.append(f"{r.code}: {r.text}")
+            body.append(
+                {
+                    "transaction_id": d.transaction_id,
+                    "status": str(d.status),
+                    "allocations": allocations,
+                    "confidence": d.confidence,
+                    "reasons": reasons,
+                }
+            )
+    return {"decisions": body}
 
 
 def load_json(path: Path) -> Any:
     """A JSON file, or an InputError naming it and saying what is wrong."""
     try:
-        with path.open("rb") as handle:
+        with path.open("rb") as handle, collector_paused():
             return json.load(handle)
     except OSError as exc:
         raise InputError(f"{path}: {exc.strerror or exc}") from None
@@ -210,10 +260,10 @@ def load_rules(path: Path | None) -> Rules:
 
 def summary(decisions: list[Decision]) -> list[str]:
     """Counts per status and the amount automatically allocated, per currency."""
-    counts = Counter(d.status.value for d in decisions)
+    counts = Counter(str(d.status) for d in decisions)
     allocated: dict[str, int] = defaultdict(int)
     for d in decisions:
-        if d.status.value == "auto":
+        if d.status is Status.AUTO:
             allocated[d.currency] += sum(a.amount_minor + a.fee_minor for a in d.allocations)
     lines = [
         f"{status:<10} {counts.get(status, 0):>9}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import combinations
 
 from payymo.reconciliation.engine.names import normalize_name
@@ -35,6 +36,9 @@ class InvoiceIndex:
     clients_by_words: dict[tuple[str, ...], set[str]] = field(
         default_factory=lambda: defaultdict(set)
     )
+    # The client each payer's name points to (None: none or several), worked out once per
+    # name: the same payers come back again and again.
+    client_by_payer: dict[str, str | None] = field(default_factory=dict)
 
     @classmethod
     def build(cls, invoices: Iterable[EngineInvoice]) -> InvoiceIndex:
@@ -78,12 +82,43 @@ class InvoiceIndex:
 
     def resolve(self, value: str) -> list[EngineInvoice]:
         """Invoices a reference may name: by id, and by invoice number (may be several)."""
-        found: dict[str, EngineInvoice] = {}
-        if (by_id := self.by_id.get(value)) is not None:
-            found[by_id.id] = by_id
-        for invoice in self.by_number.get(value, ()):
+        by_id = self.by_id.get(value)
+        by_number = self.by_number.get(value)
+        if by_number is None:
+            return [] if by_id is None else [by_id]
+        found = {} if by_id is None else {by_id.id: by_id}
+        for invoice in by_number:
             found.setdefault(invoice.id, invoice)
         return list(found.values())
+
+    def near_misses(self, number: str) -> list[EngineInvoice]:
+        """Open invoices whose number is one slip away from `number`: two neighbouring
+        characters swapped, one left out, or one digit put in (leading zeros dropped)."""
+        if number[:1] in ("", "0"):
+            keys, put_in = _slips(number), []
+        else:
+            # A digit put in is found the other way round, without trying all ten at every
+            # place: which open invoices' numbers become `number` when one digit is left out.
+            keys, put_in = _swaps_and_drops(number), self._open_by_dropped_digit.get(number, [])
+            keys.add(number)  # "0" put in front
+        found = {
+            invoice.id: invoice
+            for key in keys
+            if (invoice := self.by_id.get(key)) is not None and invoice.is_open
+        }
+        for invoice in put_in:
+            found.setdefault(invoice.id, invoice)
+        return list(found.values())
+
+    @cached_property
+    def _open_by_dropped_digit(self) -> dict[str, list[EngineInvoice]]:
+        found: dict[str, list[EngineInvoice]] = defaultdict(list)
+        for key, invoice in self.by_id.items():
+            if invoice.is_open and key[:1] not in ("", "0"):
+                dropped = (key[:i] + key[i + 1 :] for i, ch in enumerate(key) if ch in _DIGITS)
+                for shorter in dict.fromkeys(dropped):
+                    found[shorter].append(invoice)
+        return found
 
 
 def _word_keys(normalized: str) -> list[tuple[str, ...]]:
@@ -91,3 +126,21 @@ def _word_keys(normalized: str) -> list[tuple[str, ...]]:
     if len(words) == 1:
         return [(words[0],)]
     return list(combinations(words, 2))
+
+
+_DIGITS = frozenset("0123456789")
+
+
+def _swaps_and_drops(number: str) -> set[str]:
+    variants = {
+        number[:i] + number[i + 1] + number[i] + number[i + 2 :] for i in range(len(number) - 1)
+    }
+    variants |= {number[:i] + number[i + 1 :] for i in range(len(number))}
+    variants.discard(number)
+    return {v.lstrip("0") or "0" for v in variants if v}
+
+
+def _slips(number: str) -> set[str]:
+    """Every number one slip away, digits put in included: the general case."""
+    put_in = {number[:i] + d + number[i:] for i in range(len(number) + 1) for d in "0123456789"}
+    return _swaps_and_drops(number) | {v.lstrip("0") or "0" for v in put_in}

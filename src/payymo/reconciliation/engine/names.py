@@ -81,7 +81,7 @@ def similarity(payer: str, *names: str) -> float:
         return 0.0
     best = 0.0
     for name in names:
-        right = normalize_name(name)
-        if right:
-            best = max(best, fuzz.token_set_ratio(left, right))
+        right = normalize_name(name) if name else ""
+        if right and (score := fuzz.token_set_ratio(left, right)) > best:
+            best = score
     return best

@@ -14,6 +14,16 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from enum import IntEnum
+from functools import lru_cache
+
+from payymo.reconciliation.engine.words import (
+    FILLERS,
+    INVOICE_WORDS,
+    LIST_JOINERS,
+    LIST_PUNCT,
+    OTHER_WORDS,
+    SKIPPABLE_PUNCT,
+)
 
 
 class Strength(IntEnum):
@@ -28,148 +38,116 @@ class Ref:
     numeric: bool
 
 
-INVOICE_WORDS = frozenset(
-    [
-        "invoice",
-        "invoices",
-        "inv",
-        "invno",
-        "rechnung",
-        "rechnungen",
-        "rechnungsnr",
-        "rechnungsnummer",
-        "re",
-        "rg",
-        "rgnr",
-        "factuur",
-        "facturen",
-        "factuurnummer",
-        "factuurnr",
-        "facture",
-        "factures",
-        "factura",
-        "facturas",
-        "fattura",
-        "fatture",
-        "faktura",
-        "fakturanr",
-        "fakturanummer",
-        "bill",
-        "proforma",
-        "nota",
-    ]
+# Numbers that are not references, grouped by how they begin: the regex engine tries only
+# the group that can start where it stands (trying all thirteen at every character was the
+# engine's costliest step). The first two groups start words; no two patterns of different
+# groups can match at the same place, and each group keeps the order of its patterns.
+_STARTS_WITH_DIGIT = (
+    r"\d{4}-\d{1,2}-\d{1,2}\b",  # 2026-11-26
+    r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b",  # 26.11.2026, 26/11/26
+    r"(?:0?[1-9]|1[0-2])/(?:19|20)\d{2}\b",  # 11/2026
+    r"\d{2}-\d{2}-\d{2}\b",  # sort code 20-00-00
+    r"\d+[.,]\d{2}\b",  # 12.30, 12,30
+    r"\d+[.,]\d{1,2}\s?(?:EUR|USD|GBP|CHF|SEK|CAD|AUD|€|\$|£)",
+    r"\d{8,}\b",  # account and card numbers
 )
-# Words that may stand between an invoice word and its number.
-FILLERS = frozenset(
-    ["no", "nr", "n", "nº", "n°", "number", "num", "nummer", "numero", "número", "nro"]
+_STARTS_WITH_LETTER = (
+    r"[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,3})?\b",  # IBAN
+    r"(?:TEL|PHONE|FAX)\.?:?\s*\d[\d\s/-]{5,}\d",
+    r"Q[1-4]\s+(?:19|20)\d{2}\b",
+    r"(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*\.?\s+(?:19|20)\d{2}\b",
 )
-# Labels that claim the following number for something other than an invoice.
-OTHER_WORDS = frozenset(
-    [
-        "order",
-        "orders",
-        "bestellung",
-        "auftrag",
-        "commande",
-        "pedido",
-        "ordine",
-        "customer",
-        "client",
-        "kunde",
-        "kundennr",
-        "kdnr",
-        "kd",
-        "klant",
-        "klantnummer",
-        "klantnr",
-        "id",
-        "account",
-        "acct",
-        "konto",
-        "kontonr",
-        "tel",
-        "phone",
-        "fax",
-        "mobile",
-        "sc",
-        "sort",
-        "code",
-        "iban",
-        "bic",
-        "vat",
-        "ust",
-        "mwst",
-        "ticket",
-        "contract",
-        "vertrag",
-        "period",
-        "quarter",
-        "amount",
-        "betrag",
-        "eur",
-        "usd",
-        "gbp",
-        "chf",
-        "sek",
-        "cad",
-        "aud",
-    ]
+_ANYWHERE = (
+    r"\+\d[\d\s]{6,}\d",  # +44 20 7946 0958
+    r"(?:EUR|USD|GBP|CHF|SEK|CAD|AUD|€|\$|£)\s?\d+(?:[.,]\d{1,2})?",
 )
-LIST_JOINERS = frozenset(["and", "und", "en", "et", "y", "e"])
-LIST_PUNCT = frozenset("+/,&")
-SKIPPABLE_PUNCT = frozenset("#:.-°º")
-
 _NOT_REFERENCES = re.compile(
-    "|".join(
-        (
-            r"\b\d{4}-\d{1,2}-\d{1,2}\b",  # 2026-11-26
-            r"\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b",  # 26.11.2026, 26/11/26
-            r"\b(?:0?[1-9]|1[0-2])/(?:19|20)\d{2}\b",  # 11/2026
-            r"\b\d{2}-\d{2}-\d{2}\b",  # sort code 20-00-00
-            r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,3})?\b",  # IBAN
-            r"\+\d[\d\s]{6,}\d",  # +44 20 7946 0958
-            r"\b(?:TEL|PHONE|FAX)\.?:?\s*\d[\d\s/-]{5,}\d",
-            r"\b\d+[.,]\d{2}\b",  # 12.30, 12,30
-            r"(?:EUR|USD|GBP|CHF|SEK|CAD|AUD|€|\$|£)\s?\d+(?:[.,]\d{1,2})?",
-            r"\b\d+[.,]\d{1,2}\s?(?:EUR|USD|GBP|CHF|SEK|CAD|AUD|€|\$|£)",
-            r"\b\d{8,}\b",  # account and card numbers
-            r"\bQ[1-4]\s+(?:19|20)\d{2}\b",
-            r"\b(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*\.?\s+(?:19|20)\d{2}\b",
-        )
-    )
+    rf"\b(?:(?=\d)(?:{'|'.join(_STARTS_WITH_DIGIT)})|(?=[A-Z])(?:{'|'.join(_STARTS_WITH_LETTER)}))"
+    rf"|{'|'.join(_ANYWHERE)}"
 )
 _RF = re.compile(r"\bRF(\d{2})([A-Z0-9]{1,21})\b")
 _TOKEN = re.compile(r"[^\W\d_]+|\d+|\S")
-_COMPOUND = re.compile(r"[A-Z0-9]+(?:[/-][A-Z0-9]+)+|[A-Z]+\d+[A-Z0-9]*")
+# Possessive runs, and no start inside a run: a run that fails at its first character fails
+# at every later one, and trying them all made this scan quadratic in the word's length.
+_COMPOUND = re.compile(
+    r"(?<![A-Z0-9])[A-Z0-9]++(?:[/-][A-Z0-9]++)+|(?<![A-Z])[A-Z]++\d++[A-Z0-9]*+"
+)
+_DIGIT = re.compile(r"\d")
+# Tokens of folded text are upper case: compared as they are, not lowered one by one.
+_INVOICE, _OTHER, _FILLERS, _JOINERS = (
+    frozenset(w.upper() for w in words)
+    for words in (INVOICE_WORDS, OTHER_WORDS, FILLERS, LIST_JOINERS)
+)
+
+
+class _CombiningMarks(dict[int, int | None]):
+    """A `str.translate` table that deletes combining marks, filled as characters are met."""
+
+    def __missing__(self, code: int) -> int | None:
+        kept = None if unicodedata.combining(chr(code)) else code
+        self[code] = kept
+        return kept
+
+
+_WITHOUT_MARKS = _CombiningMarks()
 
 
 def fold(text: str) -> str:
     """Upper case without accents, so "Facture n° 1024" and "FACTURE N 1024" read alike."""
     if text.isascii():
         return text.upper()
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).upper()
+    return unicodedata.normalize("NFKD", text).translate(_WITHOUT_MARKS).upper()
 
 
 def find_references(
-    text: str, patterns: tuple[re.Pattern[str], ...] = (), *, numbers: frozenset[str] = frozenset()
+    text: str,
+    patterns: tuple[re.Pattern[str], ...] = (),
+    *,
+    numbers: frozenset[str] = frozenset(),
+    folded: str | None = None,
 ) -> list[Ref]:
-    """Every reference in `text`; `numbers` are the tenant's non-numeric invoice numbers."""
-    folded = fold(text)
-    refs = [
-        Ref(_plain(m.group(1)), Strength.STRONG, m.group(1).isdigit())
-        for pattern in patterns
-        for m in pattern.finditer(text)
-        if m.groups()
-    ]
-    refs += _creditor_references(folded)
-    masked = _mask(folded, _NOT_REFERENCES)
-    for match in _COMPOUND.finditer(masked):
-        if (found := _known_tail(match.group(0), numbers)) is not None:
-            refs.append(Ref(found, Strength.STRONG, False))
-            masked = masked[: match.start()] + " " * len(match.group(0)) + masked[match.end() :]
-    refs += _labelled_numbers(masked)
+    """Every reference in `text`; `numbers` are the tenant's non-numeric invoice numbers.
+    `folded` is `fold(text)` when the caller has it already."""
+    if folded is None:
+        folded = fold(text)
+    refs = (
+        [
+            Ref(_plain(m.group(1)), Strength.STRONG, m.group(1).isdigit())
+            for pattern in patterns
+            for m in pattern.finditer(text)
+            if m.groups()
+        ]
+        if patterns
+        else []
+    )
+    if "RF" in folded:
+        refs += _creditor_references(folded)
+    digits = _has_digits(folded)
+    masked = _mask(folded, _NOT_REFERENCES) if digits else folded
+    # A known number quoted shows its separator (or, when some have none, its digits).
+    separated = "-" in masked or "/" in masked
+    if numbers and (separated or (digits and not _all_separated(numbers))):
+        for match in _COMPOUND.finditer(masked):
+            if (found := _known_tail(match.group(0), numbers)) is not None:
+                refs.append(Ref(found, Strength.STRONG, False))
+                start, end = match.span()
+                masked = masked[:start] + " " * (end - start) + masked[end:]
+    if digits:
+        refs += _labelled_numbers(masked)
     return refs
+
+
+def _has_digits(folded: str) -> bool:
+    r"""Whether any number may be in the text; without one there is nothing to mask or label.
+    (Beyond ASCII, `str.isdigit` also accepts a few digits that `\d` does not.)"""
+    if _DIGIT.search(folded) is not None:
+        return True
+    return not folded.isascii() and any(ch.isdigit() for ch in folded)
+
+
+@lru_cache(maxsize=8)
+def _all_separated(numbers: frozenset[str]) -> bool:
+    return all("-" in n or "/" in n for n in numbers)
 
 
 BARRIER = "¤"  # stands where a masked number was: label lookback stops there
@@ -182,11 +160,10 @@ def _mask(text: str, pattern: re.Pattern[str]) -> str:
 def _known_tail(token: str, numbers: frozenset[str]) -> str | None:
     """`token`, or its part after a separator or a letter prefix, if it is an invoice number:
     "INV-2026-00293" and "INV2026-00293" both quote "2026-00293"."""
-    starts = {0} | {i + 1 for i, ch in enumerate(token) if ch in "/-"}
-    starts |= {i for i in range(1, len(token)) if token[i].isdigit() and token[i - 1].isalpha()}
-    for start in sorted(starts):
-        if token[start:] in numbers:
-            return token[start:]
+    for i in range(len(token)):
+        starts = i == 0 or token[i - 1] in "/-" or (token[i].isdigit() and token[i - 1].isalpha())
+        if starts and token[i:] in numbers:
+            return token[i:]
     return None
 
 
@@ -205,7 +182,7 @@ def _creditor_references(folded: str) -> list[Ref]:
 
 
 def _labelled_numbers(masked: str) -> list[Ref]:
-    tokens = [t.lower() for t in _TOKEN.findall(masked)]
+    tokens = _TOKEN.findall(masked)
     refs: list[Ref] = []
     weak_lists = 0  # runs of unlabelled numbers, joined like "1024/1025"
     previous: Strength | None = None
@@ -227,24 +204,24 @@ def _labelled_numbers(masked: str) -> list[Ref]:
 def _strength_before(
     tokens: list[str], i: int, previous: Strength | None
 ) -> tuple[Strength | None, bool]:
-    """How strongly the tokens before number `i` say it is an invoice reference (None: not),
-    and whether it continues a list of numbers."""
+    """How strongly the (folded) tokens before number `i` say it is an invoice reference
+    (None: not), and whether it continues a list of numbers."""
     j, hash_seen, joined = i - 1, False, False
     while j >= 0:
         word = tokens[j]
         if word == "#":
             hash_seen = True
-        elif word in LIST_PUNCT or word in LIST_JOINERS:
+        elif word in LIST_PUNCT or word in _JOINERS:
             joined = True
-        elif word in FILLERS or word in SKIPPABLE_PUNCT:
+        elif word in _FILLERS or word in SKIPPABLE_PUNCT:
             pass
         elif word.isdigit():
             if joined and previous is not None:
                 return max(previous, _alone(hash_seen)), True
             return _alone(hash_seen), False
-        elif word in INVOICE_WORDS:
+        elif word in _INVOICE:
             return Strength.STRONG, False
-        elif word in OTHER_WORDS:
+        elif word in _OTHER:
             return None, False
         else:
             return _alone(hash_seen), False
