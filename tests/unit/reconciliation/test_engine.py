@@ -218,3 +218,30 @@ def test_decisions_are_deterministic_and_do_not_depend_on_input_order(
     shuffler.shuffle(shuffled_tx)  # type: ignore[attr-defined]
     shuffler.shuffle(shuffled_inv)  # type: ignore[attr-defined]
     assert decide_all(shuffled_tx, shuffled_inv, Rules()) == first
+
+
+def test_two_payments_that_both_clearly_pay_one_invoice_go_to_review() -> None:
+    invoice = EngineInvoice(
+        id="1024",
+        number="",
+        client_id="7",
+        client_name="Anna Muller",
+        company_name="",
+        status="Unpaid",
+        currency="EUR",
+        total_minor=2900,
+        balance_minor=2900,
+    )
+    day = date(2026, 11, 20)
+    twice = [
+        EngineTransaction(tid, True, 2900, "EUR", day, "Invoice 1024", "Anna Muller")
+        for tid in ("first", "second")
+    ]
+    once = decide_all(twice[:1], [invoice], Rules())
+    assert once[0].status is Status.AUTO
+    both = decide_all(twice, [invoice], Rules())
+    assert [d.status for d in both] == [Status.REVIEW, Status.REVIEW]
+    for decision, other in zip(both, ("second", "first"), strict=True):
+        assert decision.allocations  # still suggested to a person
+        contested = [r for r in decision.reasons if r.code == "contested_invoice"]
+        assert other in contested[0].text

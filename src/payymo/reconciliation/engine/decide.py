@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from operator import attrgetter
 from types import MappingProxyType
 
@@ -61,7 +62,33 @@ def decide_all(
             tx = unique[n]
             if decisions[n].status in _UNSETTLED and tx.counterparty_iban in learned:
                 decisions[n] = _judge(tx, refs, index, rules, learned)
-        return decisions
+        return _one_auto_per_invoice(decisions)
+
+
+def _one_auto_per_invoice(decisions: list[Decision]) -> list[Decision]:
+    """Two automatic decisions paying the same invoice mean a payment made twice (or one of
+    them misread): neither is posted on its own, both go to review, naming each other."""
+    claims: dict[str, list[int]] = {}
+    for n, decision in enumerate(decisions):
+        if decision.status is Status.AUTO:
+            for allocation in decision.allocations:
+                claims.setdefault(allocation.invoice_id, []).append(n)
+    for invoice_id, claimants in claims.items():
+        if len(claimants) < 2:
+            continue
+        for n in claimants:
+            others = ", ".join(decisions[m].transaction_id for m in claimants if m != n)
+            reason = Reason(
+                "contested_invoice",
+                f"invoice {invoice_id} is also paid by {others}: a duplicate payment?",
+            )
+            decisions[n] = replace(
+                decisions[n],
+                status=Status.REVIEW,
+                confidence=min(decisions[n].confidence, 0.5),
+                reasons=(*decisions[n].reasons, reason),
+            )
+    return decisions
 
 
 def _first_pass(
