@@ -3,6 +3,7 @@ them; shared by the Integration API and posting tests."""
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -170,3 +171,21 @@ def approved_posting(api: Api, providers: Providers) -> tuple[dict[str, str], di
 def whmcs_payments(providers: Providers, transid: str) -> list[dict[str, Any]]:
     state = httpx.get(f"{providers.whmcs_url}/_sim/state").json()
     return [t for t in state["transactions"] if t["transid"] == transid]
+
+
+def process_env(url: str, providers: Providers, role: str = "", **extra: str) -> dict[str, str]:
+    """The environment of a `payymo` or `celery` subprocess on `url`, pointed at the simulators
+    (the developer's own PAYYMO_ and DATABASE_ variables left out)."""
+    keep = {k: v for k, v in os.environ.items() if not k.startswith(("PAYYMO_", "DATABASE_"))}
+    return {
+        **keep,
+        "PAYYMO_ENV": "testing",
+        "DATABASE_URL": url,
+        "DATABASE_ROLE": role,
+        "LOG_LEVEL": "WARNING",
+        "STRIPE_API_BASE": providers.stripe_url,
+        "GOCARDLESS_BASE_URL": providers.gocardless_url,
+        "GOCARDLESS_SECRET_ID": providers.gocardless_id,
+        "GOCARDLESS_SECRET_KEY": providers.gocardless_key,
+        **extra,
+    }

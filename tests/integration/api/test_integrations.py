@@ -3,7 +3,6 @@ the simulators over loopback, sync each, and find no plaintext secret in a datab
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -27,6 +26,7 @@ from tests.integration.api.providers import (
     Providers,
     approved_posting,
     connect_everything,
+    process_env,
     provider_api,
     reset_simulators,
     whmcs_payments,
@@ -137,16 +137,7 @@ def test_the_sync_command_syncs_everything_and_reports_failures(
     migrate.upgrade(url)
     api = provider_api(url, providers)
     owner, _ = connect_everything(api, providers)
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("PAYYMO_", "DATABASE_"))},
-        "PAYYMO_ENV": "testing",
-        "DATABASE_URL": url,
-        "LOG_LEVEL": "WARNING",
-        "STRIPE_API_BASE": providers.stripe_url,
-        "GOCARDLESS_BASE_URL": providers.gocardless_url,
-        "GOCARDLESS_SECRET_ID": providers.gocardless_id,
-        "GOCARDLESS_SECRET_KEY": providers.gocardless_key,
-    }
+    env = process_env(url, providers)
     payymo = str(Path(sys.executable).parent / "payymo")
 
     def sync(*args: str) -> subprocess.CompletedProcess[str]:

@@ -24,24 +24,13 @@ from tests.conftest import PG_APP_ROLE
 from tests.integration.api.providers import (
     Providers,
     approved_posting,
+    process_env,
     provider_api,
     reset_simulators,
     whmcs_payments,
 )
 
 LEASE_SECONDS = 2
-
-
-def _worker_env(url: str, providers: Providers) -> dict[str, str]:
-    return {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("PAYYMO_", "DATABASE_"))},
-        "PAYYMO_ENV": "testing",
-        "DATABASE_URL": url,
-        "DATABASE_ROLE": PG_APP_ROLE,
-        "LOG_LEVEL": "WARNING",
-        "POSTING_LEASE_SECONDS": str(LEASE_SECONDS),
-        "HTTP_TIMEOUT_SECONDS": "60",
-    }
 
 
 def _start_worker(env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
@@ -82,7 +71,13 @@ def test_a_worker_killed_after_whmcs_took_the_payment_does_not_post_it_twice(
         f"{providers.whmcs_url}/_sim/faults",
         json={"kind": "stall", "seconds": 30, "params": {"action": "AddInvoicePayment"}},
     ).raise_for_status()
-    env = _worker_env(postgres_url, providers)
+    env = process_env(
+        postgres_url,
+        providers,
+        PG_APP_ROLE,
+        POSTING_LEASE_SECONDS=str(LEASE_SECONDS),
+        HTTP_TIMEOUT_SECONDS="60",
+    )
 
     worker = _start_worker(env, tmp_path)
     try:

@@ -32,6 +32,7 @@ from tests.integration.api.providers import (
     Providers,
     approved_posting,
     connect_everything,
+    process_env,
     provider_api,
     reset_simulators,
     whmcs_payments,
@@ -43,22 +44,15 @@ CELERY = str(Path(sys.executable).parent / "celery")
 
 
 def _env(postgres_url: str, providers: Providers, **extra: str) -> dict[str, str]:
-    keep = {k: v for k, v in os.environ.items() if not k.startswith(("PAYYMO_", "DATABASE_"))}
-    return {
-        **keep,
-        "PAYYMO_ENV": "testing",
-        "DATABASE_URL": postgres_url,
-        "DATABASE_ROLE": PG_APP_ROLE,
-        "REDIS_URL": REDIS_URL,
-        "TASKS_EAGER": "false",
-        "LOG_LEVEL": "WARNING",
-        "PYTHONUNBUFFERED": "1",
-        "STRIPE_API_BASE": providers.stripe_url,
-        "GOCARDLESS_BASE_URL": providers.gocardless_url,
-        "GOCARDLESS_SECRET_ID": providers.gocardless_id,
-        "GOCARDLESS_SECRET_KEY": providers.gocardless_key,
+    return process_env(
+        postgres_url,
+        providers,
+        PG_APP_ROLE,
+        REDIS_URL=REDIS_URL,
+        TASKS_EAGER="false",
+        PYTHONUNBUFFERED="1",
         **extra,
-    }
+    )
 
 
 @pytest.fixture
