@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 
 from pydantic import Field
-from sqlalchemy import Select, tuple_
+from sqlalchemy import Integer, Select, literal, tuple_
 from sqlalchemy.orm import Session
 
 from payymo.api.schemas import ApiModel
@@ -63,17 +63,38 @@ def keyset_page(
     page: PageQuery,
 ) -> tuple[list[RowT], str | None]:
     """Rows of `query` after `page.cursor`, newest first by `order`, and the next cursor."""
-    if page.cursor:
-        after = decode_cursor(page.cursor, parsers)
-        query = query.where(tuple_(*order) < tuple_(*after))
-    ordered = query.order_by(*(c.desc() for c in order)).limit(page.limit + 1)
+    after = decode_cursor(page.cursor, parsers) if page.cursor else None
+    limit = literal(page.limit + 1, Integer, literal_execute=True)
+    ordered = keyset_query(query, order=order, after=after, limit=limit)
     # One selected entity gives ORM objects; a column list gives light rows with attributes.
     first = query.column_descriptions[0]
     whole_entity = len(query.column_descriptions) == 1 and first["expr"] is first["entity"]
     result: Any = session.scalars(ordered) if whole_entity else session.execute(ordered)
-    rows: list[RowT] = list(result)
-    more = len(rows) > page.limit
-    rows = rows[: page.limit]
+    return trim_page(list(result), page.limit, key)
+
+
+def keyset_query(
+    query: Select[Any], *, order: tuple[Any, ...], after: Sequence[Any] | None, limit: Any
+) -> Select[Any]:
+    """`query` after the key `after` (None: from the start), newest first by `order`, at most
+    `limit` rows. The values may be bound parameters, for a statement built once.
+
+    Give `limit` with `literal_execute=True`: PostgreSQL plans a prepared statement whose LIMIT
+    is a parameter anew on every execution (its generic plan cannot know how few rows are
+    wanted), which costs more than running it; written inline, one plan serves every page.
+    """
+    if after is not None:
+        query = query.where(tuple_(*order) < tuple_(*after))
+    return query.order_by(*(c.desc() for c in order)).limit(limit)
+
+
+def trim_page(
+    rows: list[RowT], limit: int, key: Callable[[RowT], Sequence[Any]]
+) -> tuple[list[RowT], str | None]:
+    """The first `limit` of `rows`, fetched with one more to tell, and the cursor after them
+    when there are more."""
+    more = len(rows) > limit
+    rows = rows[:limit]
     return rows, encode_cursor(key(rows[-1])) if more and rows else None
 
 

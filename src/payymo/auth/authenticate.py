@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import lru_cache
 
-from flask import g, has_app_context
 from sqlalchemy import select
 
 from payymo.audit.models import ActorType
 from payymo.auth.models import ApiKey, Role
 from payymo.auth.principal import Principal, key_permissions, user_permissions
-from payymo.auth.tokens import AccessClaims, decode_access_token, parse_opaque_token
+from payymo.auth.tokens import AccessClaims, parse_opaque_token, verify_access_token
 from payymo.errors import Unauthorized
 from payymo.http import AppServices
 
@@ -28,17 +28,17 @@ def bearer_token(header: str) -> str:
 
 
 def access_claims(app: AppServices, token: str) -> AccessClaims | None:
-    """The token's claims if it is a valid access token; decoded once per request, since the
-    rate limiter's keys and authentication all need them."""
-    # Outside a request (CLI, direct service calls) there is nothing to share.
-    cache: dict[str, AccessClaims | None] = (
-        g.setdefault("payymo_access_claims", {}) if has_app_context() else {}
-    )
-    if token not in cache:
-        cache[token] = decode_access_token(
-            token, secret=app.settings.effective_secret_key, now=app.clock.now()
-        )
-    return cache[token]
+    """The token's claims if it is a valid, unexpired access token."""
+    claims = _verified_claims(app.settings.effective_secret_key, token)
+    return claims if claims is not None and claims.expires_at > app.clock.now() else None
+
+
+# A client sends the same token on every call of its short life, and checking the signature
+# costs more than the rest of authentication. The answer depends only on secret and token,
+# so it is remembered; expiry is still judged on every call, by the app clock.
+@lru_cache(maxsize=4096)
+def _verified_claims(secret: str, token: str) -> AccessClaims | None:
+    return verify_access_token(token, secret=secret)
 
 
 def authenticate(app: AppServices, header: str) -> Principal:

@@ -13,7 +13,7 @@ import re
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import jwt
 
@@ -64,21 +64,30 @@ def issue_access_token(
 
 def decode_access_token(token: str, *, secret: str, now: datetime) -> AccessClaims | None:
     """The claims of a valid, unexpired access token, or None."""
+    claims = verify_access_token(token, secret=secret)
+    return claims if claims is not None and claims.expires_at > now else None
+
+
+def verify_access_token(token: str, *, secret: str) -> AccessClaims | None:
+    """The claims of an access token signed with `secret`, expired or not; None if invalid.
+
+    Depends on nothing but its arguments, so a caller may remember the answer.
+    """
     try:
         claims = jwt.decode(
             token,
             secret,
             algorithms=[ALGORITHM],
             issuer=ISSUER,
-            # Expiry is judged by the app clock below; PyJWT would judge `iat` by the wall
-            # clock and refuse tokens from a server whose clock runs a second ahead.
+            # Expiry is judged by the caller against the app clock; PyJWT would judge `iat` by
+            # the wall clock and refuse tokens from a server whose clock runs a second ahead.
             options={
                 "require": ["exp", "sub", "tid", "typ"],
                 "verify_exp": False,
                 "verify_iat": False,
             },
         )
-        if claims["typ"] != "access" or claims["exp"] <= now.timestamp():
+        if claims["typ"] != "access":
             return None
         return AccessClaims(
             user_id=uuid.UUID(claims["sub"]),
@@ -86,7 +95,7 @@ def decode_access_token(token: str, *, secret: str, now: datetime) -> AccessClai
             role=str(claims.get("role", "")),
             platform_admin=bool(claims.get("pa", False)),
             limited=bool(claims.get("lim", False)),
-            expires_at=datetime.fromtimestamp(claims["exp"]).astimezone(now.tzinfo),
+            expires_at=datetime.fromtimestamp(claims["exp"], UTC),
         )
     except (jwt.PyJWTError, ValueError, KeyError):
         return None

@@ -4,34 +4,53 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import date
 from decimal import Decimal
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, or_, select, update
+from sqlalchemy import ColumnElement, Integer, Select, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
-from payymo.api.pagination import PageQuery, keyset_page, parse_date, parse_uuid
-from payymo.banking.models import BankAccount, BankTransaction
+from payymo.api.pagination import (
+    PageQuery,
+    decode_cursor,
+    keyset_query,
+    parse_date,
+    parse_uuid,
+    trim_page,
+)
+from payymo.banking.models import BankAccount, BankTransaction, TransactionStatus
 from payymo.banking.schemas import TransactionFilters
 from payymo.db import is_postgresql
 from payymo.money import minor_digits, parse_amount
 from payymo.reconciliation.models import Allocation, Decision
 
-_ORDER = (BankTransaction.transaction_date, BankTransaction.id)
-# What a list row shows: everything but the raw provider payload, which is large JSON.
-LIST_COLUMNS = (
-    BankTransaction.id,
-    BankTransaction.account_id,
-    BankTransaction.status,
-    BankTransaction.transaction_date,
-    BankTransaction.booking_date,
-    BankTransaction.value_date,
-    BankTransaction.amount_minor,
-    BankTransaction.currency,
-    BankTransaction.counterparty_name,
-    BankTransaction.counterparty_iban,
-    BankTransaction.remittance,
-)
+
+class TransactionRow(NamedTuple):
+    """A list row: every column but the raw provider payload, which is large JSON.
+
+    A plain tuple, because a SQLAlchemy row's attribute lookups cost more than building it.
+    """
+
+    id: uuid.UUID
+    account_id: uuid.UUID
+    status: TransactionStatus
+    transaction_date: date
+    booking_date: date | None
+    value_date: date | None
+    amount_minor: int
+    currency: str
+    counterparty_name: str
+    counterparty_iban: str | None
+    remittance: str
+
+
+# Table columns rather than mapped attributes: a select of them runs as Core, without the
+# ORM's compile and row-loading steps, on the busiest read of the API.
+_TX = BankTransaction.__table__.c
+_ORDER = (_TX.transaction_date, _TX.id)
+LIST_COLUMNS = tuple(_TX[name] for name in TransactionRow._fields)
 
 
 def accounts(session: Session, tenant_id: uuid.UUID) -> list[BankAccount]:
@@ -84,44 +103,86 @@ def _minor(amount: str, currency: str | None) -> int:
     return int((parse_amount(amount) * Decimal(10) ** digits).to_integral_value())
 
 
+# Each filter as a condition on bound parameters: a statement is then built (and its
+# SQLAlchemy cache key computed) once per combination of filters, not once per request.
+_CONDITIONS: dict[str, ColumnElement[bool]] = {
+    "tenant_id": _TX.tenant_id == bindparam("tenant_id"),
+    "account_id": _TX.account_id == bindparam("account_id"),
+    "status": _TX.status == bindparam("status"),
+    "date_from": _TX.transaction_date >= bindparam("date_from"),
+    "date_to": _TX.transaction_date <= bindparam("date_to"),
+    "currency": _TX.currency == bindparam("currency"),
+    "amount_min": _TX.amount_minor >= bindparam("amount_min"),
+    "amount_max": _TX.amount_minor <= bindparam("amount_max"),
+    "credit": _TX.amount_minor >= 0,
+    "debit": _TX.amount_minor < 0,
+    "q": or_(_TX.remittance.ilike(bindparam("q")), _TX.counterparty_name.ilike(bindparam("q"))),
+}
+
+
+def _filters(tenant_id: uuid.UUID, f: TransactionFilters) -> tuple[tuple[str, ...], dict[str, Any]]:
+    """The names of the conditions `f` calls for, and the values they bind."""
+    values: dict[str, Any] = {"tenant_id": tenant_id}
+    shape = ["tenant_id"]
+    for name, value in (
+        ("account_id", f.account_id),
+        ("status", f.status),
+        ("date_from", f.date_from),
+        ("date_to", f.date_to),
+        ("currency", f.currency.upper() if f.currency else None),
+        ("amount_min", _minor(f.amount_min, f.currency) if f.amount_min is not None else None),
+        ("amount_max", _minor(f.amount_max, f.currency) if f.amount_max is not None else None),
+        ("q", f"%{f.q.replace('%', '').replace('_', '')}%" if f.q else None),
+    ):
+        if value is not None:
+            shape.append(name)
+            values[name] = value
+    if f.direction is not None:
+        shape.append(f.direction)
+    return tuple(shape), values
+
+
+def _where(columns: tuple[Any, ...], shape: tuple[str, ...]) -> Select[Any]:
+    return select(*columns).where(*(_CONDITIONS[name] for name in shape))
+
+
 def filtered(
     tenant_id: uuid.UUID, f: TransactionFilters, columns: tuple[Any, ...] = LIST_COLUMNS
 ) -> Select[Any]:
-    tx = BankTransaction
-    conditions: list[ColumnElement[bool]] = [tx.tenant_id == tenant_id]
-    if f.account_id is not None:
-        conditions.append(tx.account_id == f.account_id)
-    if f.status is not None:
-        conditions.append(tx.status == f.status)
-    if f.date_from is not None:
-        conditions.append(tx.transaction_date >= f.date_from)
-    if f.date_to is not None:
-        conditions.append(tx.transaction_date <= f.date_to)
-    if f.currency is not None:
-        conditions.append(tx.currency == f.currency.upper())
-    if f.amount_min is not None:
-        conditions.append(tx.amount_minor >= _minor(f.amount_min, f.currency))
-    if f.amount_max is not None:
-        conditions.append(tx.amount_minor <= _minor(f.amount_max, f.currency))
-    if f.direction is not None:
-        conditions.append(tx.amount_minor >= 0 if f.direction == "credit" else tx.amount_minor < 0)
-    if f.q:
-        pattern = f"%{f.q.replace('%', '').replace('_', '')}%"
-        conditions.append(or_(tx.remittance.ilike(pattern), tx.counterparty_name.ilike(pattern)))
-    return select(*columns).where(*conditions)
+    """`columns` of the tenant's transactions that `f` selects."""
+    shape, values = _filters(tenant_id, f)
+    return _where(columns, shape).params(values)
 
 
 def transaction_page(
     session: Session, tenant_id: uuid.UUID, f: TransactionFilters, page: PageQuery
-) -> tuple[list[Any], str | None]:
-    """A page of light rows (the columns of `LIST_COLUMNS`), newest first."""
-    return keyset_page(
-        session,
-        filtered(tenant_id, f),
+) -> tuple[list[TransactionRow], str | None]:
+    """A page of list rows, newest first."""
+    shape, values = _filters(tenant_id, f)
+    values["limit"] = page.limit + 1
+    if page.cursor:
+        values["after_date"], values["after_id"] = decode_cursor(
+            page.cursor, (parse_date, parse_uuid)
+        )
+    statement = _page_statement(shape, after=bool(page.cursor))
+    rows = [TransactionRow._make(row) for row in session.execute(statement, values)]
+    return trim_page(rows, page.limit, lambda tx: (tx.transaction_date, tx.id))
+
+
+@lru_cache(maxsize=256)
+def _page_statement(shape: tuple[str, ...], *, after: bool) -> Select[Any]:
+    return keyset_query(
+        _where(LIST_COLUMNS, shape),
         order=_ORDER,
-        parsers=(parse_date, parse_uuid),
-        key=lambda tx: (tx.transaction_date, tx.id),
-        page=page,
+        after=(
+            (
+                bindparam("after_date", type_=_TX.transaction_date.type),
+                bindparam("after_id", type_=_TX.id.type),
+            )
+            if after
+            else None
+        ),
+        limit=bindparam("limit", type_=Integer(), literal_execute=True),
     )
 
 

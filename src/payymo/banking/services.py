@@ -6,7 +6,6 @@ import csv
 import io
 import uuid
 from collections.abc import Iterator
-from typing import Any
 
 from payymo.api.pagination import PageQuery
 from payymo.audit.services import Actor, record
@@ -59,7 +58,8 @@ def get_account(
 
 def list_transactions(
     app: AppServices, *, tenant_id: uuid.UUID, filters: TransactionFilters, page: PageQuery
-) -> tuple[list[Any], str | None]:
+) -> tuple[list[repository.TransactionRow], str | None]:
+    """A keyset page of the tenant's transactions, newest first, and the next cursor."""
     with app.db.unit_of_work(tenant_id) as session:
         return repository.transaction_page(session, tenant_id, filters, page)
 

@@ -7,7 +7,7 @@ import uuid
 from flask import Blueprint, Response
 
 from payymo.api.context import Ctx
-from payymo.api.registry import Limit, endpoint
+from payymo.api.registry import Limit, endpoint, json_response
 from payymo.auth.principal import Permission
 from payymo.banking import services
 from payymo.banking.schemas import (
@@ -20,6 +20,7 @@ from payymo.banking.schemas import (
     TransactionPage,
     TransactionQuery,
     decision_out,
+    transaction_fields,
 )
 from payymo.errors import Forbidden
 
@@ -73,11 +74,11 @@ def get_account(ctx: Ctx, account_id: uuid.UUID, query: RevealQuery) -> BankAcco
     description="Newest first. Amount filters are decimal strings in `currency` "
     "(two decimals assumed when no currency is given).",
 )
-def list_transactions(ctx: Ctx, query: TransactionQuery) -> TransactionPage:
+def list_transactions(ctx: Ctx, query: TransactionQuery) -> Response:
     rows, cursor = services.list_transactions(
         ctx.services, tenant_id=ctx.caller.tenant_id, filters=query, page=query
     )
-    return TransactionPage(data=[TransactionOut.of(tx) for tx in rows], next_cursor=cursor)
+    return json_response({"data": [transaction_fields(tx) for tx in rows], "next_cursor": cursor})
 
 
 @endpoint(
