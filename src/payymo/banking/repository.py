@@ -9,7 +9,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Integer, Select, bindparam, or_, select, update
+from sqlalchemy import ColumnElement, Integer, Select, Uuid, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from payymo.api.pagination import (
@@ -105,9 +105,12 @@ def _minor(amount: str, currency: str | None) -> int:
 
 # Each filter as a condition on bound parameters: a statement is then built (and its
 # SQLAlchemy cache key computed) once per combination of filters, not once per request.
+# The id parameters are typed by hand: a foreign key column takes its type from the column it
+# references only once that table is defined, which may be after this module is imported, and
+# an untyped UUID reaches SQLite unconverted.
 _CONDITIONS: dict[str, ColumnElement[bool]] = {
-    "tenant_id": _TX.tenant_id == bindparam("tenant_id"),
-    "account_id": _TX.account_id == bindparam("account_id"),
+    "tenant_id": _TX.tenant_id == bindparam("tenant_id", type_=Uuid()),
+    "account_id": _TX.account_id == bindparam("account_id", type_=Uuid()),
     "status": _TX.status == bindparam("status"),
     "date_from": _TX.transaction_date >= bindparam("date_from"),
     "date_to": _TX.transaction_date <= bindparam("date_to"),
