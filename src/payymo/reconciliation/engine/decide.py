@@ -1,8 +1,8 @@
 """The decision for each transaction, and the policy that allows `auto`.
 
-`auto` needs unambiguous evidence (see `referenced`), a margin over the runner-up, and a
-booked transaction. Everything else goes to review with the best suggestion, is unmatched, or
-is ignored (debits, Stripe payouts).
+`auto` needs unambiguous evidence (see `referenced`), a margin over the runner-up (see
+`runners`), and a booked transaction. Everything else goes to review with the best
+suggestion, is unmatched, or is ignored (debits, Stripe payouts).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from payymo.reconciliation.engine.index import InvoiceIndex, number_key
 from payymo.reconciliation.engine.plans import Plan
 from payymo.reconciliation.engine.referenced import referenced
 from payymo.reconciliation.engine.references import Ref, find_references, fold
+from payymo.reconciliation.engine.runners import weigh_runners_up
 from payymo.reconciliation.engine.types import (
     Decision,
     EngineInvoice,
@@ -161,12 +162,16 @@ def _judge(
     plan = (referenced(tx, refs, index, rules, ibans) if refs else None) or unreferenced(
         tx, index, rules, ibans
     )
-    return _conclude(tx, plan, rules)
+    return _conclude(tx, plan, index, rules)
 
 
-def _conclude(tx: EngineTransaction, plan: Plan | None, rules: Rules) -> Decision:
+def _conclude(
+    tx: EngineTransaction, plan: Plan | None, index: InvoiceIndex, rules: Rules
+) -> Decision:
     if plan is None:
         return Decision(tx.id, Status.UNMATCHED, tx.currency, 0.0, (), _NO_CANDIDATE)
+    if plan.allocations:
+        weigh_runners_up(tx, plan, index, rules)
     # A plan without allocations is an ambiguity (tied candidates): a person picks.
     status = (
         Status.AUTO if plan.auto_ok and plan.confidence >= rules.auto_threshold else Status.REVIEW

@@ -19,6 +19,7 @@ class Plan:
     auto_ok: bool
     allocations: tuple[Allocation, ...] = ()
     reasons: list[Reason] = field(default_factory=list)
+    referenced: bool = False  # the transaction names these invoices
 
 
 def fit(tx: EngineTransaction, invoices: list[EngineInvoice], fee_tolerance: int) -> str:

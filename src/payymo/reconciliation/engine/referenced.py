@@ -73,7 +73,9 @@ def _fit_referenced(tx: EngineTransaction, invoices: list[EngineInvoice], rules:
     how = fit(tx, invoices, rules.fee_tolerance_minor)
     allocations = allocate(tx, invoices, how)
     reason = _fit_reason(tx, invoices, how, sum(a.amount_minor for a in allocations))
-    return Plan(invoices, _CONFIDENCE[how], how in (EXACT, FEE), allocations, [reason])
+    return Plan(
+        invoices, _CONFIDENCE[how], how in (EXACT, FEE), allocations, [reason], referenced=True
+    )
 
 
 def _fit_reason(

@@ -13,6 +13,7 @@ from payymo.reconciliation.engine.index import InvoiceIndex
 from payymo.reconciliation.engine.names import similarity
 from payymo.reconciliation.engine.plans import EXACT, Plan, allocate, subset_sums
 from payymo.reconciliation.engine.referenced import NAME_SUPPORT
+from payymo.reconciliation.engine.runners import NAMED, ids_text
 from payymo.reconciliation.engine.types import EngineInvoice, EngineTransaction, Reason, Rules
 
 
@@ -92,12 +93,19 @@ def _client_plan(
             ],
         )
     if len(sets) > 1:
+        tied = " and ".join("(" + ", ".join(i.id for i in s) + ")" for s in sets)
         return Plan(
             [],
             0.3,
             False,
             (),
-            [Reason("subset_tie", "several sets of the payer's invoices add up to the amount")],
+            [
+                Reason(
+                    "subset_tie",
+                    f"several sets of the payer's invoices add up to the amount, {tied} "
+                    "among them: none is preferred",
+                )
+            ],
         )
     return None
 
@@ -126,7 +134,9 @@ def _amount_only(tx: EngineTransaction, index: InvoiceIndex) -> Plan | None:
         (),
         [
             Reason(
-                "amount_only_ambiguous", f"{len(same)} open invoices have this amount; no reference"
+                "amount_only_ambiguous",
+                f"{ids_text([i.id for i in same[:NAMED]], len(same))} have this amount and nothing "
+                "else links them: none is preferred",
             )
         ],
     )
