@@ -11,6 +11,7 @@ Targets (issue 5): engine >= 50,000 transactions/s; CLI total <= 3x the parse ti
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import resource
@@ -121,10 +122,18 @@ def verdict(met: bool) -> str:
 
 
 def main() -> int:
+    argparse.ArgumentParser(
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Sizes: PAYYMO_BENCH_INVOICES (default 100000) and PAYYMO_BENCH_TRANSACTIONS "
+        "(default 1000000) in the environment.",
+    ).parse_args()
     ensure_corpus()
+    load_before = os.getloadavg()[0]
     parse_s, parse_cpu = parse_only()
     engine_s, engine_cpu, decided = engine_only()
     cli_s, cli_cpu, peak_gb = cli_run()
+    load_after = os.getloadavg()[0]
     rate = decided / engine_s
     ratio = cli_s / parse_s
     print(
@@ -143,6 +152,10 @@ def main() -> int:
     print(
         f"cpu time: engine {engine_cpu:.1f} s = {decided / engine_cpu:,.0f}/s; "
         f"cli {cli_cpu:.1f} s vs {parse_cpu:.1f} s to parse = {cli_cpu / parse_cpu:.1f}x"
+    )
+    print(
+        f"machine: load average {load_before:.1f} before, {load_after:.1f} after, "
+        f"on {os.cpu_count()} cores (above 1, other work shared the CPU: see the CPU times)"
     )
     precision, recall = accuracy()
     print(

@@ -1,31 +1,30 @@
-"""The `payymo` command: database, tenants, users, keys, demo data and the web server."""
+"""The `payymo` command: database, tenants, users, keys, demo data and the web server.
+
+Each command imports what it needs when it runs: `payymo reconcile` works on files alone and
+starts without Flask, SQLAlchemy or Celery.
+"""
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 import uuid
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from sqlalchemy.exc import OperationalError
 
-from payymo import migrate
-from payymo.auth.models import Role
-from payymo.auth.services import create_user
-from payymo.crypto import SecretBox, SecretBoxError, generate_key
-from payymo.db import Database
-from payymo.errors import ProblemError
-from payymo.settings import Settings, SettingsError, load_settings
-from payymo.tenants.models import Tenant
-from payymo.tenants.services import create_tenant, find_tenant_by_slug
+if TYPE_CHECKING:
+    from payymo.db import Database
+    from payymo.settings import Settings
+    from payymo.tenants.models import Tenant
 
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
+# The values of payymo.auth.models.Role, which loads SQLAlchemy; a unit test keeps them equal.
+ROLES = ("owner", "admin", "accountant", "viewer")
 
 
 class CliError(click.ClickException):
@@ -43,6 +42,12 @@ class CliConfigError(CliError):
 def _one_line_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from sqlalchemy.exc import OperationalError  # noqa: PLC0415
+
+        from payymo.crypto import SecretBoxError  # noqa: PLC0415
+        from payymo.errors import ProblemError  # noqa: PLC0415
+        from payymo.settings import SettingsError  # noqa: PLC0415
+
         try:
             return func(*args, **kwargs)
         except SettingsError as exc:
@@ -60,10 +65,14 @@ def _one_line_errors(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _settings() -> Settings:
+    from payymo.settings import load_settings  # noqa: PLC0415
+
     return load_settings()
 
 
 def _database(settings: Settings) -> Database:
+    from payymo.db import Database  # noqa: PLC0415
+
     return Database(
         settings.effective_database_url,
         role=settings.database_role,
@@ -72,13 +81,14 @@ def _database(settings: Settings) -> Database:
 
 
 def _resolve_tenant(db: Database, ref: str) -> Tenant:
+    from payymo.tenants import repository  # noqa: PLC0415
+    from payymo.tenants.services import find_tenant_by_slug  # noqa: PLC0415
+
     try:
         tenant_id = uuid.UUID(ref)
     except ValueError:
         tenant = find_tenant_by_slug(db, ref)
     else:
-        from payymo.tenants import repository  # noqa: PLC0415
-
         with db.unit_of_work(tenant_id) as session:
             tenant = repository.get(session, tenant_id)
     if tenant is None:
@@ -101,6 +111,8 @@ def db() -> None:
 @_one_line_errors
 def db_upgrade(revision: str) -> None:
     """Migrate the database up to REVISION (default: head)."""
+    from payymo import migrate  # noqa: PLC0415
+
     migrate.upgrade(_settings().effective_migration_url, revision)
     click.echo(f"database at {revision}")
 
@@ -110,6 +122,8 @@ def db_upgrade(revision: str) -> None:
 @_one_line_errors
 def db_downgrade(revision: str) -> None:
     """Migrate the database down to REVISION (e.g. -1, or base to drop everything)."""
+    from payymo import migrate  # noqa: PLC0415
+
     migrate.downgrade(_settings().effective_migration_url, revision)
     click.echo(f"database at {revision}")
 
@@ -118,6 +132,8 @@ def db_downgrade(revision: str) -> None:
 @_one_line_errors
 def db_check() -> None:
     """Fail if the models and the migrated schema differ."""
+    from payymo import migrate  # noqa: PLC0415
+
     differences = migrate.check(_settings().effective_migration_url)
     if differences:
         for diff in differences:
@@ -138,6 +154,8 @@ def tenant() -> None:
 @_one_line_errors
 def tenant_create(name: str, slug: str | None, currency: str) -> None:
     """Create a tenant called NAME."""
+    from payymo.tenants.services import create_tenant  # noqa: PLC0415
+
     created = create_tenant(_database(_settings()), name=name, slug=slug, default_currency=currency)
     click.echo(f"created tenant {created.slug} ({created.id})")
 
@@ -150,7 +168,7 @@ def user() -> None:
 @user.command("create")
 @click.option("--tenant", "tenant_ref", required=True, help="Tenant slug or id.")
 @click.option("--email", required=True)
-@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--name", "full_name", default="", help="Full name.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @_one_line_errors
@@ -158,6 +176,9 @@ def user_create(
     tenant_ref: str, email: str, role: str, full_name: str, password_stdin: bool
 ) -> None:
     """Create a user; the password is prompted for unless --password-stdin is given."""
+    from payymo.auth.models import Role  # noqa: PLC0415
+    from payymo.auth.services import create_user  # noqa: PLC0415
+
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -183,6 +204,8 @@ def keys() -> None:
 @keys.command("generate")
 def keys_generate() -> None:
     """Print a new key for ENCRYPTION_KEYS."""
+    from payymo.crypto import generate_key  # noqa: PLC0415
+
     click.echo(generate_key())
 
 
@@ -194,6 +217,7 @@ def keys_rotate() -> None:
     Put the new key first in ENCRYPTION_KEYS (keep the old ones after it), run this, then the
     old keys can be removed.
     """
+    from payymo.crypto import SecretBox  # noqa: PLC0415
     from payymo.keys import rotate_secrets  # noqa: PLC0415
 
     settings = _settings()
@@ -322,6 +346,19 @@ def reconcile(
     out_path: Path,
 ) -> None:
     """Decide offline which invoices each transaction pays; nothing is posted."""
+    from payymo.reconciliation.engine.batch import collector_paused  # noqa: PLC0415
+
+    # One pause for the whole run: resumed between its steps, the collector would walk every
+    # row read so far each time. The rows are gone before it resumes.
+    with collector_paused():
+        lines = _reconcile_files(invoices_path, transaction_paths, rules_path, out_path)
+    for line in lines:
+        click.echo(line, err=True)
+
+
+def _reconcile_files(
+    invoices_path: Path, transaction_paths: tuple[Path, ...], rules_path: Path | None, out: Path
+) -> list[str]:
     from payymo.reconciliation import offline  # noqa: PLC0415
     from payymo.reconciliation.engine import decide_all  # noqa: PLC0415
 
@@ -345,9 +382,11 @@ def reconcile(
             done[0] = count
 
         decisions = decide_all(transactions, invoices, rules, progress=advance)
-    out_path.write_text(json.dumps(offline.decisions_body(decisions)))
-    for line in offline.summary(decisions):
-        click.echo(line, err=True)
+    try:
+        offline.write_decisions(out, decisions)
+    except OSError as exc:
+        raise CliConfigError(f"{out}: cannot write ({exc.strerror or exc})") from None
+    return offline.summary(decisions)
 
 
 SIMULATORS = ("gocardless", "stripe", "whmcs")

@@ -168,3 +168,21 @@ def test_rules_from_toml_are_validated(tmp_path: Path, corpus: Path) -> None:
     assert result.returncode == 2
     assert "rules.toml" in result.stderr
     assert "reference_patterns" in result.stderr
+
+
+def test_an_unwritable_out_path_is_named_without_a_traceback(tmp_path: Path, corpus: Path) -> None:
+    out = tmp_path / "no-such-folder" / "decisions.json"
+    result = reconcile(
+        "--invoices",
+        str(corpus / "invoices.json"),
+        "--transactions",
+        str(corpus / "transactions.json"),
+        "--out",
+        str(out),
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2
+    last = result.stderr.strip().splitlines()[-1]
+    assert str(out) in last
+    assert "cannot write" in last
+    assert "Traceback" not in result.stderr

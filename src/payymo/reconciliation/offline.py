@@ -3,6 +3,8 @@
 INVOICES.json is a WHMCS `GetInvoices` body (any status; an optional `balance` overrides
 `total`); TX.json is a GoCardless `/accounts/{id}/transactions/` body. Amounts are parsed
 strictly as decimal strings; anything else is an `InputError` naming what is wrong.
+
+Only what `payymo reconcile` needs is imported here, so that the command starts quickly.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import ValidationError
+import orjson
 
 from payymo.money import (
     Money,
@@ -36,8 +38,6 @@ from payymo.reconciliation.engine import (
     Status,
 )
 from payymo.reconciliation.engine.batch import collector_paused
-from payymo.reconciliation.rules import engine_rules
-from payymo.tenants.schemas import MatchingRules
 
 T = TypeVar("T")
 TEXT_FIELDS = (
@@ -64,11 +64,10 @@ def _minor(value: Any, currency: str) -> int:
         raise InputError(f"amount must be a decimal string, got {type(value).__name__}")
     plain = _PLAIN_AMOUNT.fullmatch(value.strip())
     if plain is not None:
-        sign, whole, fraction = plain.group(1), plain.group(2), plain.group(3) or ""
+        sign, whole, fraction = plain.groups("")
         digits = minor_digits(currency)
         if (whole or fraction) and not fraction[digits:].strip("0"):
-            cents = fraction[:digits].ljust(digits, "0") or "0"
-            minor: int = int(whole or "0") * 10**digits + int(cents)
+            minor = int(whole + fraction[:digits].ljust(digits, "0") or "0")
             return -minor if sign == "-" else minor
     try:
         return Money(parse_amount(value), currency).to_minor()
@@ -82,15 +81,15 @@ def _currency(code: str) -> str:
 
 
 def _day(value: Any) -> date | None:
-    if not isinstance(value, str) or not value or value.startswith("0000"):
-        return None
-    return _iso_day(value[:10])
+    return _iso_day(value) if isinstance(value, str) else None
 
 
 @lru_cache(maxsize=4096)  # a statement covers a few hundred days
 def _iso_day(value: str) -> date | None:
+    if not value or value.startswith("0000"):
+        return None
     try:
-        return date.fromisoformat(value)
+        return date.fromisoformat(value[:10])
     except ValueError:
         return None
 
@@ -151,28 +150,27 @@ def parse_transactions(body: Any) -> list[EngineTransaction]:
 
 
 def _transaction(item: Any, booked: bool, key: str, n: int) -> EngineTransaction:
-    if not isinstance(item, dict) or not isinstance(item.get("transactionAmount"), dict):
+    if not isinstance(item, dict) or not isinstance(money := item.get("transactionAmount"), dict):
         raise InputError(f"{key} #{n + 1}: missing transactionAmount")
-    money = item["transactionAmount"]
+    # A million rows come through here: each field is read once, and the usual case (a bank
+    # id) skips the search for another.
+    get = item.get
     try:
         currency = _currency(str(money.get("currency", "")))
-    except MoneyError as exc:
-        raise InputError(f"{key} #{n + 1}: {exc}") from None
-    try:
         amount = _minor(money.get("amount"), currency)
-    except InputError as exc:
+    except (MoneyError, InputError) as exc:
         raise InputError(f"{key} #{n + 1}: {exc}") from None
     credit = amount > 0
-    party = item.get("debtorName" if credit else "creditorName") or ""
-    account = item.get("debtorAccount" if credit else "creditorAccount") or {}
+    account = get("debtorAccount" if credit else "creditorAccount")
+    bank_id = get("transactionId")
     return EngineTransaction(
-        id=transaction_id(item),
+        id=str(bank_id) if bank_id else transaction_id(item),
         booked=booked,
         amount_minor=amount,
         currency=currency,
-        day=_day(item.get("bookingDate") or item.get("valueDate")),
-        text=_text(item),
-        counterparty=str(party),
+        day=_day(get("bookingDate") or get("valueDate")),
+        text=_text(get),
+        counterparty=str(get("debtorName" if credit else "creditorName") or ""),
         counterparty_iban=account.get("iban") if isinstance(account, dict) else None,
     )
 
@@ -186,47 +184,77 @@ def transaction_id(item: dict[str, Any]) -> str:
     return f"derived-{digest}"
 
 
-def _text(item: dict[str, Any]) -> str:
-    parts = [str(item[k]) for k in TEXT_FIELDS if item.get(k)]
+def _text(get: Callable[[str], Any]) -> str:
+    parts = []
+    for key in TEXT_FIELDS:
+        if value := get(key):
+            parts.append(str(value))
     for key in ARRAY_FIELDS:
-        if isinstance(item.get(key), list):
-            parts.append(" ".join(str(x) for x in item[key]))
+        if isinstance(lines := get(key), list):
+            parts.append(" ".join(map(str, lines)))
     return " ".join(parts)
 
 
 def decisions_body(decisions: list[Decision]) -> dict[str, Any]:
-    # Plain loops: a comprehension per decision costs more than the few items it builds.
-    body = []
     with collector_paused():
-        for d in decisions:
-            allocations = []
-            for a in d.allocations:
-                amount = format_minor(a.amount_minor + a.fee_minor, d.currency)
-                allocations.append({"invoice_id": a.invoice_id, "amount": amount})
-            reasons = []
-            for r in d.reasons:
-                reasons.append(f"{r.code}: {r.text}")
-            body.append(
-                {
-                    "transaction_id": d.transaction_id,
-                    "status": str(d.status),
-                    "allocations": allocations,
-                    "confidence": d.confidence,
-                    "reasons": reasons,
-                }
-            )
-    return {"decisions": body}
+        return {"decisions": [_decision_json(d) for d in decisions]}
+
+
+def _decision_json(d: Decision) -> dict[str, Any]:
+    # Plain loops: a comprehension per decision costs more than the few items it builds.
+    allocations = []
+    for a in d.allocations:
+        amount = format_minor(a.amount_minor + a.fee_minor, d.currency)
+        allocations.append({"invoice_id": a.invoice_id, "amount": amount})
+    reasons = []
+    for r in d.reasons:
+        reasons.append(f"{r.code}: {r.text}")
+    return {
+        "transaction_id": d.transaction_id,
+        "status": str(d.status),
+        "allocations": allocations,
+        "confidence": d.confidence,
+        "reasons": reasons,
+    }
+
+
+def write_decisions(path: Path, decisions: list[Decision]) -> None:
+    """DECISIONS.json: `decisions_body`, amounts as decimal strings."""
+    try:
+        # orjson asks for each decision's dict as it writes: a million are never held at once.
+        data = orjson.dumps(
+            {"decisions": decisions},
+            default=_decision_json,
+            option=orjson.OPT_PASSTHROUGH_DATACLASS,
+        )
+    except orjson.JSONEncodeError:  # a lone surrogate, which only the standard library writes
+        data = json.dumps(decisions_body(decisions)).encode()
+    path.write_bytes(data)
 
 
 def load_json(path: Path) -> Any:
     """A JSON file, or an InputError naming it and saying what is wrong."""
     try:
-        with path.open("rb") as handle, collector_paused():
-            return json.load(handle)
+        data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"{path}: {exc.strerror or exc}") from None
+    try:
+        with collector_paused():
+            return _decode(data)
     except (ValueError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: not valid JSON ({exc})") from None
+
+
+def _decode(data: bytes) -> Any:
+    # orjson is faster, but refuses some files the standard library reads (a byte order mark,
+    # UTF-16, NaN, lone surrogates); those, and files that are not JSON at all, go to the
+    # standard library, so that they read, or are refused with the same message, as before.
+    # One difference remains: orjson reads an integer beyond 64 bits as a float (amounts are
+    # strings, so such a number is refused either way; no id or date holds one).
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return json.loads(data)
 
 
 def read(path: Path, parse: Callable[[Any], list[T]]) -> list[T]:
@@ -243,6 +271,12 @@ def load_rules(path: Path | None) -> Rules:
     payment's currency with two decimals), reference_patterns (regexes; group 1 = number)."""
     if path is None:
         return Rules()
+    # Only a rules file needs pydantic and the tenant schemas (which load SQLAlchemy).
+    from pydantic import ValidationError  # noqa: PLC0415
+
+    from payymo.reconciliation.rules import engine_rules  # noqa: PLC0415
+    from payymo.tenants.schemas import MatchingRules  # noqa: PLC0415
+
     try:
         with path.open("rb") as handle:
             raw = tomllib.load(handle)

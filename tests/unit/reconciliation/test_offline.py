@@ -1,8 +1,11 @@
-"""Reading the offline CLI's inputs: plain amounts take a shortcut that must agree with Money."""
+"""The offline CLI's files: plain amounts take a shortcut that must agree with Money, and the
+fast JSON reader must read every file as the standard library does."""
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,7 +13,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from payymo.money import Money, MoneyError, parse_amount
-from payymo.reconciliation.offline import InputError, parse_invoices, parse_transactions
+from payymo.reconciliation.engine import Allocation, Decision, Reason, Status
+from payymo.reconciliation.offline import (
+    InputError,
+    load_json,
+    parse_invoices,
+    parse_transactions,
+    read,
+    write_decisions,
+)
 
 amounts = st.one_of(
     st.text("0123456789.+- ", max_size=10),
@@ -45,3 +56,92 @@ def test_an_invoice_balance_with_too_many_decimals_is_refused_naming_the_invoice
     row = {"id": "7", "total": "10.00", "balance": "9.999", "currencycode": "EUR"}
     with pytest.raises(InputError, match=r"^invoice #1 balance: 9\.999 has more than 2"):
         parse_invoices({"result": "success", "invoices": {"invoice": [row]}})
+
+
+@pytest.mark.parametrize(
+    ("amount", "kind"),
+    [
+        ("12.30", "float"),
+        ("12", "int"),
+        ("1e3", "float"),
+        # The one difference from the standard library: orjson reads an integer beyond 64 bits
+        # as a float. It is refused all the same.
+        ("1" * 30, "float"),
+    ],
+)
+def test_an_amount_written_as_a_json_number_in_a_file_is_refused(
+    tmp_path: Path, amount: str, kind: str
+) -> None:
+    path = tmp_path / "tx.json"
+    path.write_text(json.dumps(body("AMOUNT", "EUR")).replace('"AMOUNT"', amount))
+    expected = f"^{re.escape(str(path))}: booked #1: amount must be a decimal string, got {kind}$"
+    with pytest.raises(InputError, match=expected):
+        read(path, parse_transactions)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'\xef\xbb\xbf{"a": "bom"}',
+        '{"a": "utf-16"}'.encode("utf-16"),
+        b'{"a": NaN, "b": Infinity}',
+        b'{"a": "\\ud800 lone surrogate"}',
+        b'{"a": 18446744073709551615, "b": -9223372036854775808, "c": 1.5e300}',
+        b'{"a": [1, 2.5, "x", null, true, {"b": {}}], "a": "last wins"}',
+    ],
+)
+def test_a_file_reads_as_the_standard_library_reads_it(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "in.json"
+    path.write_bytes(content)
+    expected = json.loads(content)
+    got = load_json(path)
+    assert got == expected or json.dumps(got) == json.dumps(expected)  # NaN != NaN
+
+
+@pytest.mark.parametrize("content", [b"not json", b"", b'{"a": 1,}', b'{"a": "\xff"}'])
+def test_a_file_that_is_not_json_is_refused_as_the_standard_library_says(
+    tmp_path: Path, content: bytes
+) -> None:
+    path = tmp_path / "bad.json"
+    path.write_bytes(content)
+    try:
+        json.loads(content)
+    except ValueError as exc:
+        expected = f"{path}: not valid JSON ({exc})"
+    with pytest.raises(InputError) as raised:
+        load_json(path)
+    assert str(raised.value) == expected
+
+
+def test_decisions_are_written_with_amounts_as_decimal_strings(tmp_path: Path) -> None:
+    decision = Decision(
+        transaction_id="t1",
+        status=Status.AUTO,
+        currency="EUR",
+        confidence=0.97,
+        allocations=(Allocation("42", 1230, fee_minor=5), Allocation("43", 7)),
+        reasons=(Reason("reference", "quotes invoice 42 \u00e9"),),
+    )
+    path = tmp_path / "decisions.json"
+    write_decisions(path, [decision])
+    assert json.loads(path.read_bytes()) == {
+        "decisions": [
+            {
+                "transaction_id": "t1",
+                "status": "auto",
+                "allocations": [
+                    {"invoice_id": "42", "amount": "12.35"},
+                    {"invoice_id": "43", "amount": "0.07"},
+                ],
+                "confidence": 0.97,
+                "reasons": ["reference: quotes invoice 42 \u00e9"],
+            }
+        ]
+    }
+
+
+def test_an_id_with_a_lone_surrogate_is_still_written(tmp_path: Path) -> None:
+    decision = Decision("t\ud800", Status.UNMATCHED, "EUR", 0.0)
+    path = tmp_path / "decisions.json"
+    write_decisions(path, [decision])
+    assert json.loads(path.read_bytes())["decisions"][0]["transaction_id"] == "t\ud800"
