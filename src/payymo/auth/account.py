@@ -90,7 +90,7 @@ def enable_mfa(
         user = _me(session, tenant_id, user_id)
         if user.mfa_enabled or not user.mfa_secret_encrypted:
             raise Conflict(detail="start enrolment with POST /api/v1/me/mfa/setup first")
-        if not mfa.totp_matches(user, app.box, otp, app.clock.now()):
+        if not mfa.accept_totp(user, app.box, otp, app.clock.now()):
             raise ValidationFailed(
                 detail="wrong code", errors=[FieldError("otp", "does not match")]
             )
@@ -113,7 +113,7 @@ def disable_mfa(app: AppServices, *, tenant_id: uuid.UUID, user_id: uuid.UUID, o
         user = _me(session, tenant_id, user_id)
         if not user.mfa_enabled:
             raise Conflict(detail="MFA is not on")
-        if not mfa.totp_matches(user, app.box, otp, app.clock.now()):
+        if not mfa.accept_totp(user, app.box, otp, app.clock.now()):
             raise ValidationFailed(
                 detail="wrong code", errors=[FieldError("otp", "does not match")]
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,12 +33,23 @@ def start_enrolment(user: User, box: SecretBox) -> Enrolment:
     return Enrolment(secret, uri)
 
 
-def totp_matches(user: User, box: SecretBox, code: str, now: datetime) -> bool:
-    """Whether `code` is the user's current TOTP (one step of clock drift either way)."""
-    if not user.mfa_secret_encrypted or not code.strip().isdigit():
+def accept_totp(user: User, box: SecretBox, code: str, now: datetime) -> bool:
+    """Whether `code` is the user's current TOTP (one step of clock drift either way) and was
+    not accepted before; an accepted code's time step is recorded on `user`, so that a code
+    seen over someone's shoulder or replayed from a log is refused for the rest of its life
+    (RFC 6238 §5.2). The caller holds the user's row locked until it commits."""
+    code = code.strip()
+    if not user.mfa_secret_encrypted or not code.isdigit():
         return False
     totp = pyotp.TOTP(box.decrypt(user.mfa_secret_encrypted))
-    return bool(totp.verify(code.strip(), for_time=now, valid_window=1))
+    current = totp.timecode(now)
+    for step in (current - 1, current, current + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            if user.mfa_last_step is not None and step <= user.mfa_last_step:
+                return False
+            user.mfa_last_step = step
+            return True
+    return False
 
 
 def new_recovery_codes(user: User) -> list[str]:
@@ -64,3 +76,4 @@ def disable(user: User) -> None:
     user.mfa_enabled = False
     user.mfa_secret_encrypted = None
     user.mfa_recovery_hashes = []
+    user.mfa_last_step = None

@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from payymo.db import Base, TenantOwned, str_enum
@@ -34,6 +34,8 @@ class User(TenantOwned, Base):
     mfa_enabled: Mapped[bool] = mapped_column(default=False)
     # argon2 hashes of the unused one-time recovery codes.
     mfa_recovery_hashes: Mapped[list[Any]] = mapped_column(default=list)
+    # The TOTP time step of the last code accepted: each code is good once.
+    mfa_last_step: Mapped[int | None] = mapped_column(BigInteger, default=None)
     failed_login_count: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(default=None)
     last_login_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 from payymo.auth.models import ApiKey, Invitation, PasswordResetToken, RefreshToken, Role, User
 
 
-def user_by_email(session: Session, tenant_id: uuid.UUID, email: str) -> User | None:
-    return session.scalars(
-        select(User).where(User.tenant_id == tenant_id, User.email == email)
-    ).one_or_none()
+def user_by_email(
+    session: Session, tenant_id: uuid.UUID, email: str, *, for_update: bool = False
+) -> User | None:
+    query = select(User).where(User.tenant_id == tenant_id, User.email == email)
+    return session.scalars(query.with_for_update() if for_update else query).one_or_none()
 
 
 def user_by_id(

@@ -84,7 +84,10 @@ def _login(
     tenant = tenants_repo.find_by_slug(session, credentials.workspace.strip().lower())
     user = None
     if tenant is not None:
-        user = users_repo.user_by_email(session, tenant.id, credentials.email.strip().lower())
+        # Locked: failure counts and the TOTP step last used must not race another sign-in.
+        user = users_repo.user_by_email(
+            session, tenant.id, credentials.email.strip().lower(), for_update=True
+        )
     if tenant is None or user is None or not user.is_active or user.password_hash is None:
         verify_password(_DUMMY_HASH, credentials.password)
         AUTH_FAILURES.labels(reason="unknown_user").inc()
@@ -113,7 +116,7 @@ def _check_user(
         if not (credentials.otp or credentials.recovery_code):
             AUTH_FAILURES.labels(reason="mfa_missing").inc()
             return MfaRequired(detail="send the code from your authenticator app as `otp`")
-        ok = (credentials.otp and mfa.totp_matches(user, app.box, credentials.otp, now)) or (
+        ok = (credentials.otp and mfa.accept_totp(user, app.box, credentials.otp, now)) or (
             credentials.recovery_code and mfa.use_recovery_code(user, credentials.recovery_code)
         )
         if not ok:

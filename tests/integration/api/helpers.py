@@ -68,8 +68,10 @@ def stored_user(api: Api, member: Member) -> User:
         return user
 
 
-def otp_now(api: Api, secret: str) -> str:
-    return pyotp.TOTP(secret).at(api.clock.now())
+def fresh_otp(api: Api, secret: str) -> str:
+    """The code of the next 30-second step, after moving the clock there: a code is accepted
+    once, so each use needs a new one."""
+    return pyotp.TOTP(secret).at(api.clock.advance(seconds=30))
 
 
 def wrong_otp(api: Api, secret: str) -> str:
@@ -84,7 +86,7 @@ def enable_mfa(api: Api, headers: dict[str, str]) -> tuple[str, list[str]]:
     client = api.client()
     secret: str = ok(client.post("/api/v1/me/mfa/setup", headers=headers))["secret"]
     enabled = client.post(
-        "/api/v1/me/mfa/enable", json={"otp": otp_now(api, secret)}, headers=headers
+        "/api/v1/me/mfa/enable", json={"otp": fresh_otp(api, secret)}, headers=headers
     )
     codes: list[str] = ok(enabled)["recovery_codes"]
     return secret, codes

@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
+import pyotp
 import pytest
 from werkzeug.test import TestResponse
 
@@ -28,8 +29,8 @@ from tests.integration.api.helpers import (
     bearer,
     emailed_token,
     enable_mfa,
+    fresh_otp,
     ok,
-    otp_now,
     present_refresh_token,
     problem,
     refresh_cookie,
@@ -299,12 +300,12 @@ def test_with_mfa_on_sign_in_needs_a_valid_code_or_an_unused_recovery_code_until
 
     not_enabled = client.post("/api/v1/me/mfa/enable", json={"otp": wrong}, headers=headers)
     enabled = client.post(
-        "/api/v1/me/mfa/enable", json={"otp": otp_now(sqlite_api, secret)}, headers=headers
+        "/api/v1/me/mfa/enable", json={"otp": fresh_otp(sqlite_api, secret)}, headers=headers
     )
     without_code = sign_in(client, member)
     with_wrong_code = sign_in(client, member, otp=wrong)
     failures_after_wrong_code = stored_user(sqlite_api, member).failed_login_count
-    with_code = sign_in(client, member, otp=otp_now(sqlite_api, secret))
+    with_code = sign_in(client, member, otp=fresh_otp(sqlite_api, secret))
 
     assert problem(not_enabled, 422, "validation-failed")["errors"][0]["field"] == "otp"
     codes = ok(enabled)["recovery_codes"]
@@ -326,7 +327,7 @@ def test_with_mfa_on_sign_in_needs_a_valid_code_or_an_unused_recovery_code_until
 
     refused = client.post("/api/v1/me/mfa/disable", json={"otp": wrong}, headers=headers)
     disabled = client.post(
-        "/api/v1/me/mfa/disable", json={"otp": otp_now(sqlite_api, secret)}, headers=headers
+        "/api/v1/me/mfa/disable", json={"otp": fresh_otp(sqlite_api, secret)}, headers=headers
     )
 
     problem(refused, 422, "validation-failed")
@@ -340,6 +341,31 @@ def test_with_mfa_on_sign_in_needs_a_valid_code_or_an_unused_recovery_code_until
     )
     actions = audited_actions(sqlite_api, headers, object_id=str(member.user_id))
     assert {"user.mfa_enabled", "user.mfa_disabled"} <= set(actions)
+
+
+def test_a_code_is_accepted_once_and_a_replay_counts_as_a_failed_sign_in(
+    sqlite_api: Api,
+) -> None:
+    member = new_member(sqlite_api)
+    secret, _ = enable_mfa(sqlite_api, member.headers())
+    client = sqlite_api.client()
+    now = sqlite_api.clock.advance(seconds=90)  # well past the step enrolment used
+    code = pyotp.TOTP(secret).at(now)
+    earlier = pyotp.TOTP(secret).at(now - timedelta(seconds=30))  # in the window, never used
+    bad_otps_before = auth_failures("bad_otp")
+
+    first = sign_in(client, member, otp=code)
+    replayed = sign_in(client, member, otp=code)
+    # The step before is still in the window, but older than one accepted: refused too.
+    older = sign_in(client, member, otp=earlier)
+    sqlite_api.clock.advance(seconds=30)
+    next_step = sign_in(client, member, otp=pyotp.TOTP(secret).at(sqlite_api.clock.now()))
+
+    assert first.status_code == 200
+    assert problem(replayed, 401, "unauthorized")["detail"] == sessions.BAD_CREDENTIALS
+    assert problem(older, 401, "unauthorized")["detail"] == sessions.BAD_CREDENTIALS
+    assert auth_failures("bad_otp") - bad_otps_before == 2
+    assert next_step.status_code == 200
 
 
 def test_an_owner_without_mfa_under_the_mfa_policy_gets_a_token_only_for_enrolment(
@@ -367,7 +393,7 @@ def test_an_owner_without_mfa_under_the_mfa_policy_gets_a_token_only_for_enrolme
         response = client.open(path, method=method, json={"full_name": "X"}, headers=headers)
         assert "finish MFA enrolment" in problem(response, 403, "forbidden")["detail"]
     secret, _ = enable_mfa(sqlite_api, headers)
-    full = ok(sign_in(client, owner, otp=otp_now(sqlite_api, secret)))
+    full = ok(sign_in(client, owner, otp=fresh_otp(sqlite_api, secret)))
     assert full["mfa_enrolment_required"] is False
     assert client.get_cookie(REFRESH_COOKIE, path=COOKIE_PATH) is not None
     assert ok(sign_in(client, viewer))["mfa_enrolment_required"] is False

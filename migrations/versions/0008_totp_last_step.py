@@ -1,0 +1,26 @@
+"""users.mfa_last_step: the TOTP time step last accepted, so that each code is good once
+
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-11-26 15:45:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0008"
+down_revision: str | None = "0007"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("users") as batch:
+        batch.add_column(sa.Column("mfa_last_step", sa.BigInteger(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("users") as batch:
+        batch.drop_column("mfa_last_step")
