@@ -15,7 +15,12 @@ from payymo.reconciliation.corpus import write_corpus
 PAYYMO = str(Path(sys.executable).parent / "payymo")
 
 
-def reconcile(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def reconcile(
+    *, invoices: Path, transactions: Path, out: Path, cwd: Path, rules: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    args = ["--invoices", str(invoices), "--transactions", str(transactions), "--out", str(out)]
+    if rules is not None:
+        args += ["--rules", str(rules)]
     return subprocess.run(  # noqa: S603 - our own command
         [PAYYMO, "reconcile", *args],
         capture_output=True,
@@ -38,12 +43,9 @@ def test_every_transaction_gets_one_decision_and_pending_ones_are_never_auto(
 ) -> None:
     out = tmp_path / "decisions.json"
     result = reconcile(
-        "--invoices",
-        str(corpus / "invoices.json"),
-        "--transactions",
-        str(corpus / "transactions.json"),
-        "--out",
-        str(out),
+        invoices=corpus / "invoices.json",
+        transactions=corpus / "transactions.json",
+        out=out,
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
@@ -88,12 +90,9 @@ def test_a_pending_item_without_any_id_gets_a_stable_derived_id(
     for run in range(2):
         out = tmp_path / f"out{run}.json"
         result = reconcile(
-            "--invoices",
-            str(corpus / "invoices.json"),
-            "--transactions",
-            str(tx),
-            "--out",
-            str(out),
+            invoices=corpus / "invoices.json",
+            transactions=tx,
+            out=out,
             cwd=tmp_path,
         )
         assert result.returncode == 0, result.stderr
@@ -122,12 +121,9 @@ def test_a_bad_invoices_file_is_a_one_line_error_naming_it(
     bad = tmp_path / "bad.json"
     bad.write_text(content)
     result = reconcile(
-        "--invoices",
-        str(bad),
-        "--transactions",
-        str(corpus / "transactions.json"),
-        "--out",
-        str(tmp_path / "out.json"),
+        invoices=bad,
+        transactions=corpus / "transactions.json",
+        out=tmp_path / "out.json",
         cwd=tmp_path,
     )
     assert result.returncode == 2
@@ -139,12 +135,9 @@ def test_a_bad_invoices_file_is_a_one_line_error_naming_it(
 
 def test_a_missing_transactions_file_is_named(tmp_path: Path, corpus: Path) -> None:
     result = reconcile(
-        "--invoices",
-        str(corpus / "invoices.json"),
-        "--transactions",
-        str(tmp_path / "missing.json"),
-        "--out",
-        str(tmp_path / "o.json"),
+        invoices=corpus / "invoices.json",
+        transactions=tmp_path / "missing.json",
+        out=tmp_path / "o.json",
         cwd=tmp_path,
     )
     assert result.returncode == 2
@@ -155,14 +148,10 @@ def test_rules_from_toml_are_validated(tmp_path: Path, corpus: Path) -> None:
     rules = tmp_path / "rules.toml"
     rules.write_text('reference_patterns = ["(unclosed"]\n')
     result = reconcile(
-        "--invoices",
-        str(corpus / "invoices.json"),
-        "--transactions",
-        str(corpus / "transactions.json"),
-        "--rules",
-        str(rules),
-        "--out",
-        str(tmp_path / "o.json"),
+        invoices=corpus / "invoices.json",
+        transactions=corpus / "transactions.json",
+        rules=rules,
+        out=tmp_path / "o.json",
         cwd=tmp_path,
     )
     assert result.returncode == 2
@@ -173,12 +162,9 @@ def test_rules_from_toml_are_validated(tmp_path: Path, corpus: Path) -> None:
 def test_an_unwritable_out_path_is_named_without_a_traceback(tmp_path: Path, corpus: Path) -> None:
     out = tmp_path / "no-such-folder" / "decisions.json"
     result = reconcile(
-        "--invoices",
-        str(corpus / "invoices.json"),
-        "--transactions",
-        str(corpus / "transactions.json"),
-        "--out",
-        str(out),
+        invoices=corpus / "invoices.json",
+        transactions=corpus / "transactions.json",
+        out=out,
         cwd=tmp_path,
     )
     assert result.returncode == 2
