@@ -39,7 +39,8 @@ def accept_totp(user: User, box: SecretBox, code: str, now: datetime) -> bool:
     seen over someone's shoulder or replayed from a log is refused for the rest of its life
     (RFC 6238 §5.2). The caller holds the user's row locked until it commits."""
     code = code.strip()
-    if not user.mfa_secret_encrypted or not code.isdigit():
+    # ASCII only: str.isdigit() also takes other scripts' digits, which no authenticator shows.
+    if not user.mfa_secret_encrypted or not (code.isascii() and code.isdigit()):
         return False
     totp = pyotp.TOTP(box.decrypt(user.mfa_secret_encrypted))
     current = totp.timecode(now)

@@ -243,6 +243,8 @@ def load_json(path: Path) -> Any:
             return _decode(data)
     except (ValueError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: not valid JSON ({exc})") from None
+    except RecursionError:
+        raise InputError(f"{path}: not valid JSON (nested too deeply)") from None
 
 
 def _decode(data: bytes) -> Any:

@@ -45,7 +45,14 @@ class MatchingRules(ApiModel):
     auto_post: bool = Field(default=False, description="Post sure matches to WHMCS")
     shadow_mode: bool = Field(default=True, description="Record what would be auto-posted")
     auto_threshold: float = Field(default=0.95, ge=0.5, le=1.0, description="Confidence needed")
-    min_margin: float = Field(default=0.2, ge=0.0, le=1.0, description="Lead over the runner-up")
+    min_margin: float = Field(
+        default=0.2,
+        ge=0.0,
+        le=1.0,
+        description="Lead an automatic decision needs over its runner-up. Above 0.37 a "
+        "client's other open invoice of the same amount holds the payment for review; above "
+        "0.67 any other open invoice of that amount does.",
+    )
     fee_tolerance: str = Field(
         default="1.50",
         max_length=16,

@@ -368,6 +368,17 @@ def test_a_code_is_accepted_once_and_a_replay_counts_as_a_failed_sign_in(
     assert next_step.status_code == 200
 
 
+def test_a_code_in_other_digits_is_a_wrong_code_not_an_error(sqlite_api: Api) -> None:
+    member = new_member(sqlite_api)
+    secret, _ = enable_mfa(sqlite_api, member.headers())
+    code = fresh_otp(sqlite_api, secret)
+    arabic_indic = code.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+
+    refused = sign_in(sqlite_api.client(), member, otp=arabic_indic)
+
+    assert problem(refused, 401, "unauthorized")["detail"] == sessions.BAD_CREDENTIALS
+
+
 def test_an_owner_without_mfa_under_the_mfa_policy_gets_a_token_only_for_enrolment(
     sqlite_api: Api,
 ) -> None:

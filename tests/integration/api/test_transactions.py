@@ -71,7 +71,7 @@ def listed(member: Member, headers: dict[str, str], **query: Any) -> list[dict[s
 def test_a_listed_transaction_reads_as_its_detail(api: Api) -> None:
     owner = new_member(api)
     headers = owner.headers()
-    seed(owner)
+    ids = seed(owner)
     page = ok(api.client().get(LIST, headers=headers))
     TransactionPage.model_validate(page)
     assert len(page["data"]) == 4
@@ -79,13 +79,30 @@ def test_a_listed_transaction_reads_as_its_detail(api: Api) -> None:
         detail = ok(api.client().get(f"{LIST}/{item['id']}", headers=headers))
         assert set(detail) - set(item) == {"decision", "bank_transaction_code"}
         assert item == {key: detail[key] for key in item}
-    paid = next(i for i in page["data"] if i["remittance"] == "INV-1001")
-    assert paid["amount"] == {"amount": "123.45", "currency": "EUR"}
-    assert paid["direction"] == "credit"
-    assert paid["counterparty_name"] == "Müller & Söhne"
-    assert paid["counterparty_iban"] == "DE89 **** 3000"
-    yen = next(i for i in page["data"] if i["remittance"] == "INV-2001")
-    assert yen["amount"] == {"amount": "1500", "currency": "JPY"}
+    # Every field against what was stored: the list and the detail share their serialisation,
+    # so agreeing with each other alone would not catch a field filled from the wrong column.
+    by_id = {item["id"]: item for item in page["data"]}
+    assert by_id[str(ids["paid"])] == {
+        "id": str(ids["paid"]),
+        "account_id": str(ids["eur"]),
+        "status": "booked",
+        "transaction_date": "2026-11-03",
+        "booking_date": "2026-11-02",
+        "value_date": None,
+        "amount": {"amount": "123.45", "currency": "EUR"},
+        "direction": "credit",
+        "counterparty_name": "Müller & Söhne",
+        "counterparty_iban": "DE89 **** 3000",
+        "remittance": "INV-1001",
+    }
+    pending = by_id[str(ids["pending"])]
+    assert (pending["status"], pending["booking_date"]) == ("pending", None)
+    assert by_id[str(ids["fee"])]["direction"] == "debit"
+    yen = by_id[str(ids["yen"])]
+    assert (yen["account_id"], yen["amount"]) == (
+        str(ids["jpy"]),
+        {"amount": "1500", "currency": "JPY"},
+    )
 
 
 def test_pages_follow_the_cursor_newest_first(api: Api) -> None:

@@ -113,6 +113,14 @@ def test_a_file_that_is_not_json_is_refused_as_the_standard_library_says(
     assert str(raised.value) == expected
 
 
+def test_a_file_nested_too_deeply_is_refused_in_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "deep.json"
+    path.write_bytes(b"[" * 100_000 + b"]" * 100_000)
+    with pytest.raises(InputError) as raised:
+        load_json(path)
+    assert str(raised.value) == f"{path}: not valid JSON (nested too deeply)"
+
+
 def test_decisions_are_written_with_amounts_as_decimal_strings(tmp_path: Path) -> None:
     decision = Decision(
         transaction_id="t1",

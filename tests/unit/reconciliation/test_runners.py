@@ -80,3 +80,42 @@ def test_tied_candidates_are_named() -> None:
     decision = decide("thanks", *sets, amount=1000)
     assert decision.allocations == ()
     assert "(40, 41) and (" in texts(decision)["subset_tie"]
+
+
+def test_with_a_bank_fee_the_invoices_balance_is_the_amount_rivals_are_weighed_at() -> None:
+    rules = replace(Rules(), fee_tolerance_minor=50)
+    decision = decide(
+        "Invoice 10", invoice("10", 1000), invoice("11", 1000), rules=rules, amount=990
+    )
+    assert decision.status is Status.AUTO
+    assert [(a.invoice_id, a.amount_minor, a.fee_minor) for a in decision.allocations] == [
+        ("10", 990, 10)
+    ]
+    reasons = texts(decision)
+    assert "invoice 11 of the same amount lost" in reasons["runner_up_same_client"]
+    assert "runner_up_balance" not in reasons
+
+
+def test_a_clients_many_invoices_are_counted_not_listed() -> None:
+    same = [invoice(str(n)) for n in range(11, 16)]
+    other = [invoice(str(n), 5000) for n in range(20, 27)]
+    reasons = texts(decide("Invoice 10", invoice("10"), *same, *other))
+    assert reasons["runner_up_same_client"].startswith(
+        "the client's invoices 11, 12, 13 and 2 more of the same amount lost"
+    )
+    assert reasons["runner_up_balance"].startswith("the client's invoices 20, 21, 22 and 4 more")
+
+
+def test_the_reasons_that_decide_come_before_the_runners_up() -> None:
+    pending = decide("Invoice 10", invoice("10"), invoice("11"), booked=False)
+    assert pending.status is Status.REVIEW
+    codes = [reason.code for reason in pending.reasons]
+    assert codes.index("pending") < codes.index("runner_up_same_client")
+    twice = decide_all(
+        [tx("Invoice 10", id="a"), tx("Invoice 10", id="b")],
+        [invoice("10"), invoice("11")],
+        Rules(),
+    )
+    for decision in twice:
+        codes = [reason.code for reason in decision.reasons]
+        assert codes.index("contested_invoice") < codes.index("runner_up_same_client")

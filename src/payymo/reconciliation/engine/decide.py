@@ -18,7 +18,7 @@ from payymo.reconciliation.engine.index import InvoiceIndex, number_key
 from payymo.reconciliation.engine.plans import Plan
 from payymo.reconciliation.engine.referenced import referenced
 from payymo.reconciliation.engine.references import Ref, find_references, fold
-from payymo.reconciliation.engine.runners import weigh_runners_up
+from payymo.reconciliation.engine.runners import deciding_first, weigh_runners_up
 from payymo.reconciliation.engine.types import (
     Decision,
     EngineInvoice,
@@ -87,7 +87,7 @@ def _one_auto_per_invoice(decisions: list[Decision]) -> list[Decision]:
                 decisions[n],
                 status=Status.REVIEW,
                 confidence=min(decisions[n].confidence, 0.5),
-                reasons=(*decisions[n].reasons, reason),
+                reasons=deciding_first((*decisions[n].reasons, reason)),
             )
     return decisions
 
@@ -170,8 +170,7 @@ def _conclude(
 ) -> Decision:
     if plan is None:
         return Decision(tx.id, Status.UNMATCHED, tx.currency, 0.0, (), _NO_CANDIDATE)
-    if plan.allocations:
-        weigh_runners_up(tx, plan, index, rules)
+    runners_up = weigh_runners_up(tx, plan, index, rules) if plan.allocations else []
     # A plan without allocations is an ambiguity (tied candidates): a person picks.
     status = (
         Status.AUTO if plan.auto_ok and plan.confidence >= rules.auto_threshold else Status.REVIEW
@@ -179,6 +178,7 @@ def _conclude(
     if status is Status.AUTO and not tx.booked:
         status = Status.REVIEW
         plan.reasons.append(Reason("pending", "pending at the bank; waits until booked"))
+    reasons = (*plan.reasons, *runners_up)
     return Decision(
-        tx.id, status, tx.currency, round(plan.confidence, 4), plan.allocations, tuple(plan.reasons)
+        tx.id, status, tx.currency, round(plan.confidence, 4), plan.allocations, reasons
     )

@@ -29,6 +29,14 @@ class InvoiceIndex:
     open_by_client: dict[str, list[EngineInvoice]] = field(
         default_factory=lambda: defaultdict(list)
     )
+    # A client's open invoices by currency and balance, and how many in each currency: what a
+    # decision's runners-up are looked up in (a client can have thousands of open invoices).
+    open_by_client_amount: dict[tuple[str, str, int], list[EngineInvoice]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    open_count_by_client: dict[tuple[str, str], int] = field(
+        default_factory=lambda: defaultdict(int)
+    )
     compound_numbers: frozenset[str] = frozenset()
     client_names: dict[str, tuple[str, str]] = field(default_factory=dict)
     # Clients by pairs of name words (and by the one word of a one-word name): a common first
@@ -57,6 +65,11 @@ class InvoiceIndex:
             if invoice.is_open:
                 index.open_by_amount[(invoice.currency, invoice.balance_minor)].append(invoice)
                 index.open_by_client[invoice.client_id].append(invoice)
+                client, currency = invoice.client_id, invoice.currency
+                index.open_by_client_amount[(client, currency, invoice.balance_minor)].append(
+                    invoice
+                )
+                index.open_count_by_client[(client, currency)] += 1
                 index._add_client(invoice)
         index.compound_numbers = frozenset(compound)
         return index
