@@ -29,7 +29,7 @@ import psycopg
 import sqlalchemy as sa
 
 from payymo import migrate
-from payymo.auth.models import Role
+from payymo.auth.roles import Role
 from payymo.auth.services import create_user
 from payymo.db import Database
 from payymo.tenants.services import create_tenant, find_tenant_by_slug

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from payymo.auth.roles import Role
+
 if TYPE_CHECKING:
     from payymo.db import Database
     from payymo.settings import Settings
@@ -23,8 +25,6 @@ if TYPE_CHECKING:
 
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
-# The values of payymo.auth.models.Role, which loads SQLAlchemy; a unit test keeps them equal.
-ROLES = ("owner", "admin", "accountant", "viewer")
 
 
 class CliError(click.ClickException):
@@ -168,7 +168,7 @@ def user() -> None:
 @user.command("create")
 @click.option("--tenant", "tenant_ref", required=True, help="Tenant slug or id.")
 @click.option("--email", required=True)
-@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--role", type=click.Choice([role.value for role in Role]), required=True)
 @click.option("--name", "full_name", default="", help="Full name.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @_one_line_errors
@@ -176,7 +176,6 @@ def user_create(
     tenant_ref: str, email: str, role: str, full_name: str, password_stdin: bool
 ) -> None:
     """Create a user; the password is prompted for unless --password-stdin is given."""
-    from payymo.auth.models import Role  # noqa: PLC0415
     from payymo.auth.services import create_user  # noqa: PLC0415
 
     if password_stdin:

@@ -6,8 +6,9 @@ import pytest
 import sqlalchemy as sa
 
 from payymo.audit.models import AuditEntry
-from payymo.auth.models import Role, User
+from payymo.auth.models import User
 from payymo.auth.passwords import verify_password
+from payymo.auth.roles import Role
 from payymo.auth.services import create_user
 from payymo.db import Database
 from payymo.errors import Conflict, NotFound, ValidationFailed

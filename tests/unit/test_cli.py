@@ -5,9 +5,6 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from payymo.auth.models import Role
-from payymo.cli import ROLES
-
 
 def test_the_offline_reconcile_command_loads_no_web_database_or_queue_library() -> None:
     script = (
@@ -21,7 +18,3 @@ def test_the_offline_reconcile_command_loads_no_web_database_or_queue_library() 
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
     ).stdout.strip()
     assert loaded == ""
-
-
-def test_user_create_offers_every_role() -> None:
-    assert tuple(role.value for role in Role) == ROLES

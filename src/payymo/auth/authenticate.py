@@ -8,8 +8,9 @@ from functools import lru_cache
 from sqlalchemy import select
 
 from payymo.audit.models import ActorType
-from payymo.auth.models import ApiKey, Role
+from payymo.auth.models import ApiKey
 from payymo.auth.principal import Principal, key_permissions, user_permissions
+from payymo.auth.roles import Role
 from payymo.auth.tokens import AccessClaims, parse_opaque_token, verify_access_token
 from payymo.errors import Unauthorized
 from payymo.http import AppServices

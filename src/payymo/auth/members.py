@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 from payymo.audit.services import Actor, record
 from payymo.auth import mfa
 from payymo.auth import repository as users_repo
-from payymo.auth.models import Invitation, Role, User
+from payymo.auth.models import Invitation, User
 from payymo.auth.passwords import hash_password, validate_password
 from payymo.auth.principal import Permission, Principal
+from payymo.auth.roles import Role
 from payymo.auth.services import normalize_email, valid_email
 from payymo.auth.tokens import new_opaque_token, parse_opaque_token, token_hash
 from payymo.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed

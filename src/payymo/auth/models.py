@@ -4,20 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from payymo.auth.roles import Role
 from payymo.db import Base, TenantOwned, str_enum
-
-
-class Role(StrEnum):
-    OWNER = "owner"
-    ADMIN = "admin"
-    ACCOUNTANT = "accountant"
-    VIEWER = "viewer"
 
 
 class User(TenantOwned, Base):

@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from payymo.audit.models import ActorType
 from payymo.audit.services import Actor
-from payymo.auth.models import Role
+from payymo.auth.roles import Role
 
 
 class Permission(StrEnum):

@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from payymo.auth.models import ApiKey, Invitation, PasswordResetToken, RefreshToken, Role, User
+from payymo.auth.models import ApiKey, Invitation, PasswordResetToken, RefreshToken, User
+from payymo.auth.roles import Role
 
 
 def user_by_email(

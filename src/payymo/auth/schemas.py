@@ -8,8 +8,8 @@ from datetime import datetime
 from pydantic import Field
 
 from payymo.api.schemas import ApiModel
-from payymo.auth.models import Role
 from payymo.auth.principal import ApiKeyScope
+from payymo.auth.roles import Role
 
 Email = Field(min_length=3, max_length=320)
 Password = Field(min_length=1, max_length=1024)

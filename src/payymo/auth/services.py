@@ -8,8 +8,9 @@ import uuid
 from sqlalchemy.exc import IntegrityError
 
 from payymo.audit.services import Actor, record
-from payymo.auth.models import Role, User
+from payymo.auth.models import User
 from payymo.auth.passwords import hash_password, validate_password
+from payymo.auth.roles import Role
 from payymo.db import Database
 from payymo.errors import Conflict, FieldError, NotFound, ValidationFailed
 from payymo.tenants import repository as tenants

@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 from payymo.audit.services import Actor, record
 from payymo.auth import mfa
 from payymo.auth import repository as users_repo
-from payymo.auth.models import RefreshToken, Role, User
+from payymo.auth.models import RefreshToken, User
 from payymo.auth.passwords import hash_password, verify_password
+from payymo.auth.roles import Role
 from payymo.auth.tokens import issue_access_token, new_opaque_token, parse_opaque_token, token_hash
 from payymo.errors import MfaRequired, TooManyRequests, Unauthorized
 from payymo.http import AppServices

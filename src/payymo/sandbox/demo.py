@@ -11,7 +11,7 @@ import httpx
 from sqlalchemy import select
 
 from payymo.audit.services import Actor
-from payymo.auth.models import Role
+from payymo.auth.roles import Role
 from payymo.auth.services import create_user
 from payymo.banking.connections import complete_connection, start_connection
 from payymo.banking.models import BankConnection

@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 
 from payymo import migrate
 from payymo.app import create_app
-from payymo.auth.models import Role
+from payymo.auth.roles import Role
 from payymo.auth.services import create_user
 from payymo.clock import FrozenClock
 from payymo.http import AppServices

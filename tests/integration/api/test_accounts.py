@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
-from payymo.auth.models import Role
+from payymo.auth.roles import Role
 from payymo.auth.tokens import token_hash
 from payymo.db import tenant_owned_tables
 from payymo.models import Base

@@ -13,7 +13,7 @@ import pytest
 from werkzeug.test import TestResponse
 
 from payymo.auth import sessions
-from payymo.auth.models import Role
+from payymo.auth.roles import Role
 from payymo.auth.views import COOKIE_PATH, REFRESH_COOKIE
 from tests.integration.api.conftest import Api, build_api, new_member
 from tests.integration.api.helpers import (

@@ -21,8 +21,8 @@ from pydantic import BaseModel
 
 from payymo.api.registry import ENDPOINTS, Endpoint
 from payymo.auth import apikeys, members
-from payymo.auth.models import Role
 from payymo.auth.principal import ApiKeyScope, Permission
+from payymo.auth.roles import Role
 from payymo.banking.models import (
     AccountSource,
     BankAccount,

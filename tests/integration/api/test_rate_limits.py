@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from payymo.auth.models import Role
+from payymo.auth.roles import Role
 from tests.conftest import REDIS_URL, require_redis
 from tests.integration.api.conftest import Api, build_api, new_member
 

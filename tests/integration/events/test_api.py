@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from payymo.auth.models import Role
+from payymo.auth.roles import Role
 from payymo.errors import ValidationFailed
 from payymo.events.targets import checked_url
 from tests.integration.api.conftest import Api, Member, new_member

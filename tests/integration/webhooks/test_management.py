@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from payymo.api.registry import ENDPOINTS
-from payymo.auth.models import Role
+from payymo.auth.roles import Role
 from tests.integration.api.conftest import Api, build_api, new_member
 from tests.integration.api.helpers import audited_actions, ok, problem
 from tests.integration.webhooks.conftest import MANAGE, Hooks, gocardless_signed, stripe_event
