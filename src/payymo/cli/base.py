@@ -86,3 +86,13 @@ def resolve_tenant(db: Database, ref: str) -> Tenant:
     if tenant is None:
         raise CliError(f"no tenant {ref!r}")
     return tenant
+
+
+def tenants_named(db: Database, ref: str | None) -> list[uuid.UUID]:
+    """The tenant `ref` names (slug or id), or every tenant when it is None."""
+    if ref is not None:
+        return [resolve_tenant(db, ref).id]
+    from payymo.tenants import repository  # noqa: PLC0415
+
+    with db.unit_of_work() as session:
+        return [tenant.id for tenant in repository.all_tenants(session)]

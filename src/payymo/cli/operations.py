@@ -15,7 +15,7 @@ from payymo.cli.base import (
     CliError,
     load_settings,
     one_line_errors,
-    resolve_tenant,
+    tenants_named,
 )
 
 if TYPE_CHECKING:
@@ -30,16 +30,11 @@ def sync(tenant_ref: str | None, account_id: uuid.UUID | None) -> None:
     """Sync WHMCS invoices, Stripe and bank transactions now, with progress and a summary."""
     from payymo.http import build_services  # noqa: PLC0415
     from payymo.integrations import sync_all  # noqa: PLC0415
-    from payymo.tenants import repository as tenants  # noqa: PLC0415
 
     if account_id is not None and tenant_ref is None:
         raise CliConfigError("--account needs --tenant")
     app = build_services(load_settings())
-    if tenant_ref is not None:
-        tenant_ids = [resolve_tenant(app.db, tenant_ref).id]
-    else:
-        with app.db.unit_of_work() as session:
-            tenant_ids = [t.id for t in tenants.all_tenants(session)]
+    tenant_ids = tenants_named(app.db, tenant_ref)
     steps = [
         (t, step)
         for t in tenant_ids
@@ -68,14 +63,9 @@ def post(tenant_ref: str | None) -> None:
     from payymo.errors import NotFound  # noqa: PLC0415
     from payymo.http import build_services  # noqa: PLC0415
     from payymo.reconciliation import posting  # noqa: PLC0415
-    from payymo.tenants import repository as tenants  # noqa: PLC0415
 
     app = build_services(load_settings())
-    if tenant_ref is not None:
-        tenant_ids = [resolve_tenant(app.db, tenant_ref).id]
-    else:
-        with app.db.unit_of_work() as session:
-            tenant_ids = [t.id for t in tenants.all_tenants(session)]
+    tenant_ids = tenants_named(app.db, tenant_ref)
     failed = 0
     with click.progressbar(tenant_ids, label="posting", file=sys.stderr) as bar:
         for tenant_id in bar:
