@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
 
 import click
 
@@ -15,9 +14,6 @@ from payymo.cli.base import (
     one_line_errors,
     resolve_tenant,
 )
-
-if TYPE_CHECKING:
-    pass
 
 
 @click.group()

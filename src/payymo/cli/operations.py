@@ -6,7 +6,6 @@ from __future__ import annotations
 import sys
 import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
@@ -17,9 +16,6 @@ from payymo.cli.base import (
     one_line_errors,
     tenants_named,
 )
-
-if TYPE_CHECKING:
-    pass
 
 
 @click.command()

@@ -49,9 +49,9 @@ class MatchingRules(ApiModel):
         default=0.2,
         ge=0.0,
         le=1.0,
-        description="Lead an automatic decision needs over its runner-up. Above 0.37 a "
-        "client's other open invoice of the same amount holds the payment for review; above "
-        "0.67 any other open invoice of that amount does.",
+        description="Lead an automatic decision needs over its runner-up. From about 0.37 a "
+        "client's other open invoice of the same amount holds the payment for review; from "
+        "about 0.67 any other open invoice of that amount does.",
     )
     fee_tolerance: str = Field(
         default="1.50",

@@ -119,3 +119,45 @@ def test_the_reasons_that_decide_come_before_the_runners_up() -> None:
     for decision in twice:
         codes = [reason.code for reason in decision.reasons]
         assert codes.index("contested_invoice") < codes.index("runner_up_same_client")
+
+
+def test_an_invoice_listed_twice_counts_once() -> None:
+    decision = decide(
+        "Invoice 10 Invoice 11", invoice("10"), invoice("10"), invoice("11"), amount=1998
+    )
+    assert [a.invoice_id for a in decision.allocations] == ["10", "11"]
+    alone = decide(
+        "thanks",
+        invoice("30", client="c3", name="Someone Else"),
+        invoice("30", client="c3", name="Someone Else"),
+        payer="Nobody",
+    )
+    assert [r.code for r in alone.reasons] == ["amount_only"]
+
+
+def test_an_invoice_named_by_id_and_by_number_is_paid_once() -> None:
+    decision = decide("Invoice 12, INV-0012", invoice("12", number="INV-0012"))
+    assert [(a.invoice_id, a.amount_minor) for a in decision.allocations] == [("12", 999)]
+    assert decision.status is Status.AUTO
+
+
+def test_the_margin_is_compared_in_hundredths() -> None:
+    invoices = (invoice("10"), invoice("20", client="c2", name="Other Person"))
+    # 0.97 (no name backs it) less 0.3 (another client's invoice of the amount) is 0.67.
+    at = decide(
+        "Invoice 10", *invoices, payer="Someone Else", rules=replace(Rules(), min_margin=0.67)
+    )
+    over = decide(
+        "Invoice 10", *invoices, payer="Someone Else", rules=replace(Rules(), min_margin=0.68)
+    )
+    assert at.status is Status.AUTO
+    assert over.status is Status.REVIEW
+    assert "by 0.67, less than the 0.68" in texts(over)["narrow_margin"]
+
+
+def test_an_overpayment_is_weighed_at_what_was_paid() -> None:
+    decision = decide("Invoice 10", invoice("10", 1000), invoice("11", 1000), amount=1500)
+    assert decision.status is Status.REVIEW
+    reasons = texts(decision)
+    assert "runner_up_same_client" not in reasons
+    assert reasons["runner_up_balance"].startswith("the client's invoice 11 lost")

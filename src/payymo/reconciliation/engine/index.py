@@ -52,7 +52,11 @@ class InvoiceIndex:
     def build(cls, invoices: Iterable[EngineInvoice]) -> InvoiceIndex:
         index = cls()
         compound = set()
-        for invoice in sorted(invoices, key=lambda i: (len(i.id), i.id)):
+        # One invoice per id (a file may list one twice), whichever comes last in an order that
+        # does not depend on the input's.
+        ordered = sorted(invoices, key=_order)
+        unique = {invoice.id: invoice for invoice in ordered}
+        for invoice in unique.values():
             index.by_id[number_key(invoice.id)] = invoice
             if invoice.number:
                 key = number_key(invoice.number)
@@ -132,6 +136,18 @@ class InvoiceIndex:
                 for shorter in dict.fromkeys(dropped):
                     found[shorter].append(invoice)
         return found
+
+
+def _order(invoice: EngineInvoice) -> tuple[int, str, str, int, int, str, str]:
+    return (
+        len(invoice.id),
+        invoice.id,
+        invoice.status,
+        invoice.balance_minor,
+        invoice.total_minor,
+        invoice.currency,
+        invoice.client_id,
+    )
 
 
 def _word_keys(normalized: str) -> list[tuple[str, ...]]:

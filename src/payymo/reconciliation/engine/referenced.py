@@ -37,7 +37,8 @@ def referenced(
         return None
     if any(len(g) > 1 for g in groups):
         return _ambiguous(groups)
-    invoices = [g[0] for g in groups]
+    # An invoice named twice (by id and by its number) is one invoice.
+    invoices = list({g[0].id: g[0] for g in groups}.values())
     plan = _fit_referenced(tx, invoices, rules)
     name = _corroborate(tx, plan, invoices, strong=bool(strong), ibans=ibans)
     if len(invoices) == 1 and plan.auto_ok:

@@ -19,6 +19,8 @@ decision with an allocation comes through here.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 from payymo.reconciliation.engine.index import InvoiceIndex
 from payymo.reconciliation.engine.plans import Plan
 from payymo.reconciliation.engine.types import EngineInvoice, EngineTransaction, Reason, Rules
@@ -35,59 +37,78 @@ def weigh_runners_up(
 ) -> list[Reason]:
     """Why `plan`'s runners-up lost, to follow its deciding reasons. When its lead over the best
     of them is under the margin, `auto` is refused with a `narrow_margin` reason on `plan`."""
+    currency = tx.currency
     chosen = {invoice.id for invoice in plan.invoices}
     clients = sorted({invoice.client_id for invoice in plan.invoices})
-    # With a bank fee deducted the payment settles more than it brought: both amounts count.
-    settled = sum(a.amount_minor + a.fee_minor for a in plan.allocations)
-    amounts = sorted({tx.amount_minor, settled})
+    amounts = [tx.amount_minor]
+    if any(allocation.fee_minor for allocation in plan.allocations):
+        # A bank fee was deducted: the balance the payment settles is "the amount" too.
+        amounts.append(sum(a.amount_minor + a.fee_minor for a in plan.allocations))
     because = (
-        f"the transaction names {ids_text(sorted(chosen), len(chosen))}" if plan.referenced else ""
+        f"the transaction names {ids_text(sorted(chosen, key=_by_number), len(chosen))}"
+        if plan.referenced
+        else ""
     )
     reasons: list[Reason] = []
     rivals: list[tuple[float, str]] = []
-    same_client = [
-        invoice
+
+    same_lists = [
+        index.open_by_client_amount.get((client, currency, amount), ())
         for client in clients
         for amount in amounts
-        for invoice in index.open_by_client_amount.get((client, tx.currency, amount), ())
     ]
-    mine = [invoice for invoice in same_client if invoice.id not in chosen]
-    if mine:
-        rivals.append((SAME_CLIENT_SAME_AMOUNT, mine[0].id))
+    in_currency = [invoice for invoice in plan.invoices if invoice.currency == currency]
+    chosen_same = sum(1 for invoice in in_currency if invoice.balance_minor in amounts)
+    same_count = sum(len(found) for found in same_lists) - chosen_same
+    first = _first(same_lists, lambda invoice: invoice.id not in chosen)
+    if same_count > 0 and first:
+        rivals.append((SAME_CLIENT_SAME_AMOUNT, first[0]))
         reasons.append(
             Reason(
                 "runner_up_same_client",
-                f"the client's {_listed(mine)} of the same amount lost: "
+                f"the client's {ids_text(first, same_count)} of the same amount lost: "
                 + (because or "the amount alone does not tell which"),
             )
         )
-    others, first_others = _other_clients_same_amount(tx.currency, amounts, index, clients)
-    if others:
-        rivals.append((OTHER_CLIENT_SAME_AMOUNT, first_others[0]))
+
+    others_count, first = _other_clients_same_amount(currency, amounts, index, clients)
+    if others_count > 0 and first:
+        rivals.append((OTHER_CLIENT_SAME_AMOUNT, first[0]))
         reasons.append(
             Reason(
                 "runner_up_amount",
-                f"{ids_text(first_others, others)} of this amount lost: another client's"
+                f"{ids_text(first, others_count)} of this amount lost: another client's"
                 + (f", and {because}" if because else ""),
             )
         )
-    in_currency = sum(index.open_count_by_client.get((c, tx.currency), 0) for c in clients)
-    elsewhere = [i for i in plan.invoices if i.currency == tx.currency and i not in same_client]
-    other_amounts = in_currency - len(same_client) - len(elsewhere)
-    if other_amounts > 0:
-        first = _first_other_amounts(tx.currency, amounts, index, clients, chosen)
+
+    all_count = sum(index.open_count_by_client.get((client, currency), 0) for client in clients)
+    other_count = (
+        all_count - sum(len(found) for found in same_lists) - (len(in_currency) - chosen_same)
+    )
+    first = _first(
+        [index.open_by_client.get(client, ()) for client in clients],
+        lambda invoice: (
+            invoice.currency == currency
+            and invoice.balance_minor not in amounts
+            and invoice.id not in chosen
+        ),
+    )
+    if other_count > 0 and first:
         rivals.append((SAME_CLIENT_OTHER_AMOUNT, first[0]))
         reasons.append(
             Reason(
                 "runner_up_balance",
-                f"the client's {ids_text(first, other_amounts)} lost: "
+                f"the client's {ids_text(first, other_count)} lost: "
                 + ("not named, and " if plan.referenced else "")
                 + "the balance differs",
             )
         )
+
     if rivals:
         best, best_id = max(rivals, key=lambda rival: rival[0])
-        lead = plan.confidence - best
+        # Rounded: 0.97 - 0.3 is 0.6699999999999999 in binary, and a tenant's 0.67 means 0.67.
+        lead = round(plan.confidence - best, 6)
         if plan.auto_ok and lead < rules.min_margin:
             plan.auto_ok = False
             plan.reasons.append(
@@ -110,43 +131,33 @@ def _other_clients_same_amount(
     currency: str, amounts: list[int], index: InvoiceIndex, clients: list[str]
 ) -> tuple[int, list[str]]:
     """How many other clients' open invoices have one of the amounts, and the first ids."""
-    count, mine = 0, set(clients)
-    first: list[str] = []
-    for amount in amounts:
-        same = index.open_by_amount.get((currency, amount), ())
-        theirs = sum(
-            len(index.open_by_client_amount.get((c, currency, amount), ())) for c in clients
-        )
-        count += len(same) - theirs
-        for invoice in same:
-            if len(first) == NAMED:
-                break
-            if invoice.client_id not in mine:
-                first.append(invoice.id)
-    return count, first
+    lists = [index.open_by_amount.get((currency, amount), ()) for amount in amounts]
+    theirs = sum(
+        len(index.open_by_client_amount.get((client, currency, amount), ()))
+        for client in clients
+        for amount in amounts
+    )
+    mine = set(clients)
+    first = _first(lists, lambda invoice: invoice.client_id not in mine)
+    return sum(len(found) for found in lists) - theirs, first
 
 
-def _first_other_amounts(
-    currency: str, amounts: list[int], index: InvoiceIndex, clients: list[str], chosen: set[str]
+def _first(
+    lists: Iterable[Iterable[EngineInvoice]], keep: Callable[[EngineInvoice], bool]
 ) -> list[str]:
-    """The first few of the clients' open invoices in `currency` of other balances."""
-    first: list[str] = []
-    for client in clients:
-        for invoice in index.open_by_client.get(client, ()):
-            if len(first) == NAMED:
-                return first
-            if (
-                invoice.currency == currency
-                and invoice.balance_minor not in amounts
-                and invoice.id not in chosen
-            ):
-                first.append(invoice.id)
-    return first
+    """The ids of the first `NAMED` invoices `keep` accepts, smallest number first."""
+    found: list[str] = []
+    for invoices in lists:
+        for invoice in invoices:
+            if len(found) == NAMED:
+                return sorted(found, key=_by_number)
+            if keep(invoice):
+                found.append(invoice.id)
+    return sorted(found, key=_by_number)
 
 
-def _listed(invoices: list[EngineInvoice]) -> str:
-    ids = [invoice.id for invoice in invoices]
-    return ids_text(ids[:NAMED], len(ids))
+def _by_number(invoice_id: str) -> tuple[int, str]:
+    return len(invoice_id), invoice_id
 
 
 def ids_text(first: list[str], count: int) -> str:
