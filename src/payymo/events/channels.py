@@ -18,6 +18,7 @@ from payymo.events.signing import EVENT_ID_HEADER, signed_headers
 from payymo.mail import Mail, Mailer
 
 USER_AGENT = f"Payymo-Webhooks/{__version__}"
+UNREADABLE_SECRET = "not sent: no configured encryption key opens the stored secret"  # noqa: S105 - an error text
 ERROR_CHARS = 500
 RESPONSE_EXCERPT_CHARS = 200
 

@@ -232,8 +232,7 @@ def _deliver(app: AppServices, client: httpx.Client, message: Message) -> Outcom
     try:
         opened = app.box.decrypt(target.sealed)
     except SecretBoxError:
-        error = "not sent: no configured encryption key opens the stored secret"
-        return Outcome(False, error=error, unreachable=True)
+        return Outcome(False, error=channels.UNREADABLE_SECRET, unreachable=True)
     if target.channel is Channel.WEBHOOK:
         _, event = message.deliveries[0]
         return channels.post_webhook(

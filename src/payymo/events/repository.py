@@ -94,6 +94,15 @@ def delivery_page(
     )
 
 
+def delivery(session: Session, tenant_id: uuid.UUID, delivery_id: uuid.UUID) -> Any:
+    """One delivery as the log shows it, with its event type."""
+    return session.execute(
+        select(*_LOG_COLUMNS)
+        .join(Event, Event.id == Delivery.event_id)
+        .where(Delivery.tenant_id == tenant_id, Delivery.id == delivery_id)
+    ).one()
+
+
 def add_deliveries(session: Session, rows: list[dict[str, Any]]) -> None:
     """Insert deliveries; one that exists already (same event, channel and target) is kept."""
     insert = postgresql.insert if is_postgresql(session) else sqlite.insert

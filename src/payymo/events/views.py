@@ -7,9 +7,9 @@ import uuid
 from flask import Blueprint
 
 from payymo.api.context import Ctx
-from payymo.api.registry import endpoint
+from payymo.api.registry import Limit, endpoint
 from payymo.auth.principal import Permission
-from payymo.events import services
+from payymo.events import ping, services
 from payymo.events import tasks as _tasks  # noqa: F401 - registers dispatch for in-process runs
 from payymo.events.schemas import (
     DeliveryOut,
@@ -173,6 +173,29 @@ def rotate_webhook_secret(ctx: Ctx, endpoint_id: uuid.UUID) -> WebhookEndpointSe
         endpoint_id=endpoint_id,
     )
     return _with_secret(rotated)
+
+
+@endpoint(
+    webhook_endpoints_bp,
+    "POST",
+    "/<uuid:endpoint_id>/test",
+    summary="Send the endpoint a signed test event now",
+    permission=Permission.ADMIN,
+    response=DeliveryOut,
+    resource="webhook_endpoint",
+    limit=Limit.EXPENSIVE,
+    description="A `ping` event, signed like every event, sent at once to this endpoint only "
+    "(active or not) and logged with its deliveries. The answer is the delivery: `delivered` "
+    "with the endpoint's HTTP status, or `dead` with the error; a failed test is not retried.",
+)
+def send_test_event(ctx: Ctx, endpoint_id: uuid.UUID) -> DeliveryOut:
+    sent = ping.send_ping(
+        ctx.services,
+        tenant_id=ctx.caller.tenant_id,
+        actor=ctx.caller.actor,
+        endpoint_id=endpoint_id,
+    )
+    return DeliveryOut.model_validate(sent)
 
 
 @endpoint(

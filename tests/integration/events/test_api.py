@@ -3,15 +3,17 @@ tenant reads them, the signing secret is shown once, and no other tenant sees an
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
 from payymo.auth.roles import Role
 from payymo.errors import ValidationFailed
+from payymo.events.signing import verify
 from payymo.events.targets import checked_url
 from tests.integration.api.conftest import Api, Member, new_member
-from tests.integration.api.helpers import ok, problem
+from tests.integration.api.helpers import audited_actions, ok, problem
 from tests.integration.events.helpers import Receiver, add_event, run_dispatch
 
 ENDPOINTS = "/api/v1/webhook-endpoints"
@@ -116,6 +118,7 @@ def test_readers_see_endpoints_and_only_admins_change_them(sqlite_api: Api) -> N
         client.post(ENDPOINTS, json={"url": "https://x.example.com/"}, headers=viewer),
         client.patch(url, json={"is_active": False}, headers=viewer),
         client.post(f"{url}/rotate-secret", headers=viewer),
+        client.post(f"{url}/test", headers=viewer),
         client.delete(url, headers=viewer),
         client.post(CHANNELS, json={"channel": "email", "target": "a@b.example"}, headers=viewer),
     ):
@@ -222,3 +225,52 @@ def test_another_tenant_sees_none_of_it(api: Api) -> None:
     problem(client.patch(f"{CHANNELS}/{channel['id']}", json={}, headers=headers), 404, "not-found")
     assert ok(client.get(ENDPOINTS, headers=headers))["data"] == []
     assert ok(client.get(CHANNELS, headers=headers))["data"] == []
+
+
+def test_a_test_event_reaches_only_that_endpoint_signed_and_is_logged(
+    api: Api, receiver: Receiver
+) -> None:
+    owner = new_member(api)
+    headers = owner.headers()
+    created = _create(api, owner, url=f"{receiver.url}/tested", is_active=False)
+    _create(api, owner, url=f"{receiver.url}/other")
+    client = api.client()
+
+    sent = ok(client.post(f"{ENDPOINTS}/{created['id']}/test", headers=headers))
+    run_dispatch(api, owner.tenant_id)  # nothing more goes out, to this endpoint or another
+
+    [request] = receiver.received
+    assert request.path == "/tested"
+    assert verify(
+        created["secret"],
+        body=request.body,
+        timestamp=request.headers["Payymo-Timestamp"],
+        signature_header=request.headers["Payymo-Signature"],
+        now=int(api.clock.now().timestamp()),
+    )
+    body = json.loads(request.body)
+    assert (body["type"], body["id"]) == ("ping", sent["event_id"])
+    assert body["data"]["endpoint_id"] == created["id"]
+    assert (sent["event_type"], sent["status"], sent["response_status"]) == (
+        "ping",
+        "delivered",
+        200,
+    )
+    log = ok(client.get(f"{ENDPOINTS}/{created['id']}/deliveries", headers=headers))["data"]
+    assert [d["id"] for d in log] == [sent["id"]]
+    assert "webhook_endpoint.pinged" in audited_actions(api, headers, object_id=created["id"])
+
+
+def test_a_failed_test_event_says_why_and_is_not_retried(api: Api, receiver: Receiver) -> None:
+    owner = new_member(api)
+    headers = owner.headers()
+    created = _create(api, owner, url=receiver.url)
+    receiver.default = 500
+
+    sent = ok(api.client().post(f"{ENDPOINTS}/{created['id']}/test", headers=headers))
+    api.clock.advance(hours=2)
+    run_dispatch(api, owner.tenant_id)
+
+    assert (sent["status"], sent["response_status"], sent["attempts"]) == ("dead", 500, 1)
+    assert sent["error"]
+    assert len(receiver.received) == 1
