@@ -105,9 +105,20 @@ def parse_invoices(body: Any) -> list[EngineInvoice]:
         return [_invoice(row, n) for n, row in enumerate(rows)]
 
 
+def _identifier(value: Any, where: str) -> str:
+    """An id as text: a string or a whole number. A fraction (or an integer too large for
+    orjson, which reads it as a float) is refused: two different ids must never read alike."""
+    if type(value) is str:
+        return value
+    if type(value) is int:
+        return str(value)
+    raise InputError(f"{where} must be a string or a whole number, got {type(value).__name__}")
+
+
 def _invoice(row: Any, n: int) -> EngineInvoice:
     if not isinstance(row, dict) or "id" not in row:
         raise InputError(f"invoice #{n + 1}: expected an object with an id")
+    invoice_id = _identifier(row["id"], f"invoice #{n + 1}: id")
     try:
         currency = _currency(str(row.get("currencycode", "")))
     except MoneyError as exc:
@@ -121,9 +132,9 @@ def _invoice(row: Any, n: int) -> EngineInvoice:
     except InputError as exc:
         raise InputError(f"invoice #{n + 1} balance: {exc}") from None
     return EngineInvoice(
-        id=str(row["id"]),
+        id=invoice_id,
         number=str(row.get("invoicenum") or ""),
-        client_id=str(row.get("userid", "")),
+        client_id=_identifier(row.get("userid", ""), f"invoice #{n + 1}: userid"),
         client_name=f"{row.get('firstname', '')} {row.get('lastname', '')}".strip(),
         company_name=str(row.get("companyname") or ""),
         status=str(row.get("status", "")),
@@ -164,7 +175,9 @@ def _transaction(item: Any, booked: bool, key: str, n: int) -> EngineTransaction
     account = get("debtorAccount" if credit else "creditorAccount")
     bank_id = get("transactionId")
     return EngineTransaction(
-        id=str(bank_id) if bank_id else transaction_id(item),
+        id=_identifier(bank_id, f"{key} #{n + 1}: transactionId")
+        if bank_id
+        else transaction_id(item, where=f"{key} #{n + 1}: "),
         booked=booked,
         amount_minor=amount,
         currency=currency,
@@ -175,11 +188,11 @@ def _transaction(item: Any, booked: bool, key: str, n: int) -> EngineTransaction
     )
 
 
-def transaction_id(item: dict[str, Any]) -> str:
+def transaction_id(item: dict[str, Any], *, where: str = "") -> str:
     """The bank's id, else its entry reference, else a hash of the content (stable)."""
     for key in ("transactionId", "internalTransactionId", "entryReference"):
         if item.get(key):
-            return str(item[key])
+            return _identifier(item[key], where + key)
     digest = hashlib.sha256(json.dumps(item, sort_keys=True).encode()).hexdigest()[:24]
     return f"derived-{digest}"
 

@@ -80,6 +80,39 @@ def test_an_amount_written_as_a_json_number_in_a_file_is_refused(
 
 
 @pytest.mark.parametrize(
+    ("field", "value", "kind"),
+    [
+        ("transactionId", "12.5", "float"),
+        ("transactionId", "true", "bool"),
+        # Beyond 64 bits orjson reads a float: two such ids could read alike, so refused.
+        ("transactionId", "1" * 30, "float"),
+        ("entryReference", "1" * 30, "float"),
+    ],
+)
+def test_a_transaction_id_that_is_not_text_or_a_whole_number_is_refused(
+    tmp_path: Path, field: str, value: str, kind: str
+) -> None:
+    item = {field: "ID", "transactionAmount": {"amount": "1.00", "currency": "EUR"}}
+    path = tmp_path / "tx.json"
+    path.write_text(json.dumps({"transactions": {"booked": [item]}}).replace('"ID"', value))
+    problem = f"{field} must be a string or a whole number, got {kind}"
+    expected = f"^{re.escape(str(path))}: booked #1: {problem}$"
+    with pytest.raises(InputError, match=expected):
+        read(path, parse_transactions)
+
+
+def test_whole_number_ids_read_as_their_digits() -> None:
+    row = {"id": 7, "userid": 12, "total": "10.00", "currencycode": "EUR"}
+    [invoice] = parse_invoices({"result": "success", "invoices": {"invoice": [row]}})
+    assert (invoice.id, invoice.client_id) == ("7", "12")
+    item = {"transactionId": 99, "transactionAmount": {"amount": "1.00", "currency": "EUR"}}
+    [tx] = parse_transactions({"transactions": {"booked": [item]}})
+    assert tx.id == "99"
+    with pytest.raises(InputError, match=r"^invoice #1: id must be a string or a whole number"):
+        parse_invoices({"result": "success", "invoices": {"invoice": [{**row, "id": 7.0}]}})
+
+
+@pytest.mark.parametrize(
     "content",
     [
         b'\xef\xbb\xbf{"a": "bom"}',
