@@ -20,6 +20,7 @@ decision with an allocation comes through here.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from payymo.reconciliation.engine.index import InvoiceIndex
 from payymo.reconciliation.engine.plans import Plan
@@ -32,84 +33,56 @@ NAMED = 3  # invoice ids a reason lists before "and N more"
 RUNNER_UP = "runner_up"
 
 
+@dataclass(frozen=True)
+class _Look:
+    """What a plan's runners-up are sought by."""
+
+    currency: str
+    chosen: frozenset[str]
+    clients: list[str]
+    amounts: list[int]  # the amount received; with a bank fee, also the balance it settles
+    because: str  # why a rival lost when the transaction names the chosen invoices, else ""
+
+    @classmethod
+    def of(cls, tx: EngineTransaction, plan: Plan) -> _Look:
+        chosen = frozenset(invoice.id for invoice in plan.invoices)
+        amounts = [tx.amount_minor]
+        if any(allocation.fee_minor for allocation in plan.allocations):
+            amounts.append(sum(a.amount_minor + a.fee_minor for a in plan.allocations))
+        named = ids_text(sorted(chosen, key=_by_number), len(chosen))
+        return cls(
+            currency=tx.currency,
+            chosen=chosen,
+            clients=sorted({invoice.client_id for invoice in plan.invoices}),
+            amounts=amounts,
+            because=f"the transaction names {named}" if plan.referenced else "",
+        )
+
+
+# A runner-up kind: the confidence it earns, the first such invoice, and why they lost.
+_Found = tuple[float, str, Reason]
+
+
 def weigh_runners_up(
     tx: EngineTransaction, plan: Plan, index: InvoiceIndex, rules: Rules
 ) -> list[Reason]:
     """Why `plan`'s runners-up lost, to follow its deciding reasons. When its lead over the best
     of them is under the margin, `auto` is refused with a `narrow_margin` reason on `plan`."""
-    currency = tx.currency
-    chosen = {invoice.id for invoice in plan.invoices}
-    clients = sorted({invoice.client_id for invoice in plan.invoices})
-    amounts = [tx.amount_minor]
-    if any(allocation.fee_minor for allocation in plan.allocations):
-        # A bank fee was deducted: the balance the payment settles is "the amount" too.
-        amounts.append(sum(a.amount_minor + a.fee_minor for a in plan.allocations))
-    because = (
-        f"the transaction names {ids_text(sorted(chosen, key=_by_number), len(chosen))}"
-        if plan.referenced
-        else ""
-    )
-    reasons: list[Reason] = []
-    rivals: list[tuple[float, str]] = []
-
-    same_lists = [
-        index.open_by_client_amount.get((client, currency, amount), ())
-        for client in clients
-        for amount in amounts
+    look = _Look.of(tx, plan)
+    found = [
+        kind
+        for kind in (
+            _same_client(look, plan, index),
+            _other_clients(look, index),
+            _other_balances(look, plan, index),
+        )
+        if kind is not None
     ]
-    in_currency = [invoice for invoice in plan.invoices if invoice.currency == currency]
-    chosen_same = sum(1 for invoice in in_currency if invoice.balance_minor in amounts)
-    same_count = sum(len(found) for found in same_lists) - chosen_same
-    first = _first(same_lists, lambda invoice: invoice.id not in chosen)
-    if same_count > 0 and first:
-        rivals.append((SAME_CLIENT_SAME_AMOUNT, first[0]))
-        reasons.append(
-            Reason(
-                "runner_up_same_client",
-                f"the client's {ids_text(first, same_count)} of the same amount lost: "
-                + (because or "the amount alone does not tell which"),
-            )
-        )
-
-    others_count, first = _other_clients_same_amount(currency, amounts, index, clients)
-    if others_count > 0 and first:
-        rivals.append((OTHER_CLIENT_SAME_AMOUNT, first[0]))
-        reasons.append(
-            Reason(
-                "runner_up_amount",
-                f"{ids_text(first, others_count)} of this amount lost: another client's"
-                + (f", and {because}" if because else ""),
-            )
-        )
-
-    all_count = sum(index.open_count_by_client.get((client, currency), 0) for client in clients)
-    other_count = (
-        all_count - sum(len(found) for found in same_lists) - (len(in_currency) - chosen_same)
-    )
-    first = _first(
-        [index.open_by_client.get(client, ()) for client in clients],
-        lambda invoice: (
-            invoice.currency == currency
-            and invoice.balance_minor not in amounts
-            and invoice.id not in chosen
-        ),
-    )
-    if other_count > 0 and first:
-        rivals.append((SAME_CLIENT_OTHER_AMOUNT, first[0]))
-        reasons.append(
-            Reason(
-                "runner_up_balance",
-                f"the client's {ids_text(first, other_count)} lost: "
-                + ("not named, and " if plan.referenced else "")
-                + "the balance differs",
-            )
-        )
-
-    if rivals:
-        best, best_id = max(rivals, key=lambda rival: rival[0])
+    if found and plan.auto_ok:
+        best, best_id, _ = max(found, key=lambda kind: kind[0])
         # Rounded: 0.97 - 0.3 is 0.6699999999999999 in binary, and a tenant's 0.67 means 0.67.
         lead = round(plan.confidence - best, 6)
-        if plan.auto_ok and lead < rules.min_margin:
+        if lead < rules.min_margin:
             plan.auto_ok = False
             plan.reasons.append(
                 Reason(
@@ -118,7 +91,7 @@ def weigh_runners_up(
                     f"less than the {rules.min_margin:.2f} required for automatic posting",
                 )
             )
-    return reasons
+    return [reason for _, _, reason in found]
 
 
 def deciding_first(reasons: tuple[Reason, ...]) -> tuple[Reason, ...]:
@@ -127,19 +100,67 @@ def deciding_first(reasons: tuple[Reason, ...]) -> tuple[Reason, ...]:
     return tuple(sorted(reasons, key=lambda reason: reason.code.startswith(RUNNER_UP)))
 
 
-def _other_clients_same_amount(
-    currency: str, amounts: list[int], index: InvoiceIndex, clients: list[str]
-) -> tuple[int, list[str]]:
-    """How many other clients' open invoices have one of the amounts, and the first ids."""
-    lists = [index.open_by_amount.get((currency, amount), ()) for amount in amounts]
-    theirs = sum(
-        len(index.open_by_client_amount.get((client, currency, amount), ()))
-        for client in clients
-        for amount in amounts
-    )
-    mine = set(clients)
+def _same_amount_lists(look: _Look, index: InvoiceIndex) -> list[list[EngineInvoice]]:
+    """The chosen clients' open invoices of the amount(s), chosen ones included."""
+    return [
+        index.open_by_client_amount.get((client, look.currency, amount), [])
+        for client in look.clients
+        for amount in look.amounts
+    ]
+
+
+def _chosen_in_currency(look: _Look, plan: Plan) -> tuple[int, int]:
+    """How many chosen invoices are in the currency, and how many of those have the amount."""
+    mine = [invoice for invoice in plan.invoices if invoice.currency == look.currency]
+    return len(mine), sum(1 for invoice in mine if invoice.balance_minor in look.amounts)
+
+
+def _same_client(look: _Look, plan: Plan, index: InvoiceIndex) -> _Found | None:
+    lists = _same_amount_lists(look, index)
+    count = sum(len(found) for found in lists) - _chosen_in_currency(look, plan)[1]
+    first = _first(lists, lambda invoice: invoice.id not in look.chosen)
+    if count <= 0 or not first:
+        return None
+    why = look.because or "the amount alone does not tell which"
+    text = f"the client's {ids_text(first, count)} of the same amount lost: {why}"
+    return SAME_CLIENT_SAME_AMOUNT, first[0], Reason("runner_up_same_client", text)
+
+
+def _other_clients(look: _Look, index: InvoiceIndex) -> _Found | None:
+    lists = [index.open_by_amount.get((look.currency, amount), []) for amount in look.amounts]
+    theirs = sum(len(found) for found in _same_amount_lists(look, index))
+    count = sum(len(found) for found in lists) - theirs
+    mine = set(look.clients)
     first = _first(lists, lambda invoice: invoice.client_id not in mine)
-    return sum(len(found) for found in lists) - theirs, first
+    if count <= 0 or not first:
+        return None
+    text = f"{ids_text(first, count)} of this amount lost: another client's" + (
+        f", and {look.because}" if look.because else ""
+    )
+    return OTHER_CLIENT_SAME_AMOUNT, first[0], Reason("runner_up_amount", text)
+
+
+def _other_balances(look: _Look, plan: Plan, index: InvoiceIndex) -> _Found | None:
+    total = sum(index.open_count_by_client.get((c, look.currency), 0) for c in look.clients)
+    same = sum(len(found) for found in _same_amount_lists(look, index))
+    chosen, chosen_same = _chosen_in_currency(look, plan)
+    count = total - same - (chosen - chosen_same)
+    first = _first(
+        [index.open_by_client.get(client, []) for client in look.clients],
+        lambda invoice: (
+            invoice.currency == look.currency
+            and invoice.balance_minor not in look.amounts
+            and invoice.id not in look.chosen
+        ),
+    )
+    if count <= 0 or not first:
+        return None
+    text = (
+        f"the client's {ids_text(first, count)} lost: "
+        + ("not named, and " if look.because else "")
+        + "the balance differs"
+    )
+    return SAME_CLIENT_OTHER_AMOUNT, first[0], Reason("runner_up_balance", text)
 
 
 def _first(
