@@ -35,27 +35,39 @@ RUNNER_UP = "runner_up"
 
 @dataclass(frozen=True)
 class _Look:
-    """What a plan's runners-up are sought by."""
+    """What a plan's runners-up are sought by, worked out once per decision."""
 
     currency: str
     chosen: frozenset[str]
     clients: list[str]
     amounts: list[int]  # the amount received; with a bank fee, also the balance it settles
     because: str  # why a rival lost when the transaction names the chosen invoices, else ""
+    same_amount: list[list[EngineInvoice]]  # the clients' open invoices of the amount(s)
+    chosen_in_currency: int  # chosen invoices in the currency ...
+    chosen_same_amount: int  # ... and how many of them have the amount
 
     @classmethod
-    def of(cls, tx: EngineTransaction, plan: Plan) -> _Look:
+    def of(cls, tx: EngineTransaction, plan: Plan, index: InvoiceIndex) -> _Look:
         chosen = frozenset(invoice.id for invoice in plan.invoices)
+        clients = sorted({invoice.client_id for invoice in plan.invoices})
         amounts = [tx.amount_minor]
         if any(allocation.fee_minor for allocation in plan.allocations):
             amounts.append(sum(a.amount_minor + a.fee_minor for a in plan.allocations))
         named = ids_text(sorted(chosen, key=_by_number), len(chosen))
+        mine = [invoice for invoice in plan.invoices if invoice.currency == tx.currency]
         return cls(
             currency=tx.currency,
             chosen=chosen,
-            clients=sorted({invoice.client_id for invoice in plan.invoices}),
+            clients=clients,
             amounts=amounts,
             because=f"the transaction names {named}" if plan.referenced else "",
+            same_amount=[
+                index.open_by_client_amount.get((client, tx.currency, amount), [])
+                for client in clients
+                for amount in amounts
+            ],
+            chosen_in_currency=len(mine),
+            chosen_same_amount=sum(1 for invoice in mine if invoice.balance_minor in amounts),
         )
 
 
@@ -68,13 +80,13 @@ def weigh_runners_up(
 ) -> list[Reason]:
     """Why `plan`'s runners-up lost, to follow its deciding reasons. When its lead over the best
     of them is under the margin, `auto` is refused with a `narrow_margin` reason on `plan`."""
-    look = _Look.of(tx, plan)
+    look = _Look.of(tx, plan, index)
     found = [
         kind
         for kind in (
-            _same_client(look, plan, index),
+            _same_client(look),
             _other_clients(look, index),
-            _other_balances(look, plan, index),
+            _other_balances(look, index),
         )
         if kind is not None
     ]
@@ -100,25 +112,9 @@ def deciding_first(reasons: tuple[Reason, ...]) -> tuple[Reason, ...]:
     return tuple(sorted(reasons, key=lambda reason: reason.code.startswith(RUNNER_UP)))
 
 
-def _same_amount_lists(look: _Look, index: InvoiceIndex) -> list[list[EngineInvoice]]:
-    """The chosen clients' open invoices of the amount(s), chosen ones included."""
-    return [
-        index.open_by_client_amount.get((client, look.currency, amount), [])
-        for client in look.clients
-        for amount in look.amounts
-    ]
-
-
-def _chosen_in_currency(look: _Look, plan: Plan) -> tuple[int, int]:
-    """How many chosen invoices are in the currency, and how many of those have the amount."""
-    mine = [invoice for invoice in plan.invoices if invoice.currency == look.currency]
-    return len(mine), sum(1 for invoice in mine if invoice.balance_minor in look.amounts)
-
-
-def _same_client(look: _Look, plan: Plan, index: InvoiceIndex) -> _Found | None:
-    lists = _same_amount_lists(look, index)
-    count = sum(len(found) for found in lists) - _chosen_in_currency(look, plan)[1]
-    first = _first(lists, lambda invoice: invoice.id not in look.chosen)
+def _same_client(look: _Look) -> _Found | None:
+    count = sum(len(found) for found in look.same_amount) - look.chosen_same_amount
+    first = _first(look.same_amount, lambda invoice: invoice.id not in look.chosen)
     if count <= 0 or not first:
         return None
     why = look.because or "the amount alone does not tell which"
@@ -128,7 +124,7 @@ def _same_client(look: _Look, plan: Plan, index: InvoiceIndex) -> _Found | None:
 
 def _other_clients(look: _Look, index: InvoiceIndex) -> _Found | None:
     lists = [index.open_by_amount.get((look.currency, amount), []) for amount in look.amounts]
-    theirs = sum(len(found) for found in _same_amount_lists(look, index))
+    theirs = sum(len(found) for found in look.same_amount)
     count = sum(len(found) for found in lists) - theirs
     mine = set(look.clients)
     first = _first(lists, lambda invoice: invoice.client_id not in mine)
@@ -140,11 +136,10 @@ def _other_clients(look: _Look, index: InvoiceIndex) -> _Found | None:
     return OTHER_CLIENT_SAME_AMOUNT, first[0], Reason("runner_up_amount", text)
 
 
-def _other_balances(look: _Look, plan: Plan, index: InvoiceIndex) -> _Found | None:
+def _other_balances(look: _Look, index: InvoiceIndex) -> _Found | None:
     total = sum(index.open_count_by_client.get((c, look.currency), 0) for c in look.clients)
-    same = sum(len(found) for found in _same_amount_lists(look, index))
-    chosen, chosen_same = _chosen_in_currency(look, plan)
-    count = total - same - (chosen - chosen_same)
+    same = sum(len(found) for found in look.same_amount)
+    count = total - same - (look.chosen_in_currency - look.chosen_same_amount)
     first = _first(
         [index.open_by_client.get(client, []) for client in look.clients],
         lambda invoice: (
