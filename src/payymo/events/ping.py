@@ -16,7 +16,7 @@ from sqlalchemy import select
 from payymo.audit.services import Actor, record
 from payymo.crypto import SecretBoxError
 from payymo.errors import NotFound
-from payymo.events import channels, repository
+from payymo.events import channels, repository, services
 from payymo.events.channels import Outcome, WebhookEvent
 from payymo.events.delivery_models import Channel, Delivery, DeliveryStatus
 from payymo.events.models import Event
@@ -32,9 +32,7 @@ def send_ping(
     """Send a signed `ping` to the endpoint now; the delivery, as its log shows it."""
     now = app.clock.now()
     with app.db.unit_of_work(tenant_id) as session:
-        endpoint = repository.endpoint(session, tenant_id, endpoint_id)
-        if endpoint is None:
-            raise NotFound(detail="no such webhook endpoint")
+        endpoint = services.owned_endpoint(session, tenant_id, endpoint_id)
         payload = {"endpoint_id": str(endpoint.id), "message": MESSAGE}
         event = Event(
             tenant_id=tenant_id,

@@ -75,7 +75,7 @@ def get_endpoint(
 ) -> WebhookEndpoint:
     """One of the tenant's endpoints, or NotFound."""
     with app.db.unit_of_work(tenant_id) as session:
-        return _endpoint(session, tenant_id, endpoint_id)
+        return owned_endpoint(session, tenant_id, endpoint_id)
 
 
 def update_endpoint(
@@ -93,7 +93,7 @@ def update_endpoint(
     if url is not None:
         url = checked_url(url, strict=app.settings.is_strict, field="url")
     with app.db.unit_of_work(tenant_id) as session:
-        endpoint = _endpoint(session, tenant_id, endpoint_id, lock=True)
+        endpoint = owned_endpoint(session, tenant_id, endpoint_id, lock=True)
         if url is not None:
             endpoint.url = url
         if events is not None:
@@ -113,7 +113,7 @@ def rotate_secret(
     """Replace the signing secret at once; the new one is returned here and never again."""
     secret = new_secret()
     with app.db.unit_of_work(tenant_id) as session:
-        endpoint = _endpoint(session, tenant_id, endpoint_id, lock=True)
+        endpoint = owned_endpoint(session, tenant_id, endpoint_id, lock=True)
         endpoint.secret_encrypted = app.box.encrypt(secret)
         session.flush()
         _audit_endpoint(session, actor, endpoint, "secret_rotated")
@@ -125,7 +125,7 @@ def delete_endpoint(
 ) -> None:
     """Remove the endpoint and its delivery log; nothing more is sent to it."""
     with app.db.unit_of_work(tenant_id) as session:
-        endpoint = _endpoint(session, tenant_id, endpoint_id, lock=True)
+        endpoint = owned_endpoint(session, tenant_id, endpoint_id, lock=True)
         _audit_endpoint(session, actor, endpoint, "deleted")
         repository.delete_deliveries(session, tenant_id, Channel.WEBHOOK, endpoint.id)
         session.delete(endpoint)
@@ -136,7 +136,7 @@ def list_deliveries(
 ) -> tuple[list[Any], str | None]:
     """A page of the endpoint's delivery log, newest first."""
     with app.db.unit_of_work(tenant_id) as session:
-        _endpoint(session, tenant_id, endpoint_id)
+        owned_endpoint(session, tenant_id, endpoint_id)
         return repository.delivery_page(session, tenant_id, endpoint_id, query)
 
 
@@ -213,9 +213,10 @@ def delete_channel(
         session.delete(channel)
 
 
-def _endpoint(
+def owned_endpoint(
     session: Session, tenant_id: uuid.UUID, endpoint_id: uuid.UUID, *, lock: bool = False
 ) -> WebhookEndpoint:
+    """The tenant's endpoint, in `session`, or NotFound."""
     found = repository.endpoint(session, tenant_id, endpoint_id, lock=lock)
     if found is None:
         raise NotFound(detail="no such webhook endpoint")
