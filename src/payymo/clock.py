@@ -19,8 +19,10 @@ class SystemClock:
 class FrozenClock:
     """A clock that moves only when told to (tests)."""
 
-    def __init__(self, start: datetime | None = None) -> None:
-        self._now = start or datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+    def __init__(self, start: datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("FrozenClock takes an aware datetime")
+        self._now = start
         self._lock = threading.Lock()
 
     def now(self) -> datetime:

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
 
 from payymo.sandbox import gocardless, stripe, whmcs
-from payymo.sandbox.world import world_clock
+from payymo.sandbox.common import SimClock
 
 SANDBOX_PREFIX = "/sandbox"
 WHMCS_CREDENTIALS = ("sim-identifier", "sim-secret")
@@ -20,7 +20,7 @@ STRIPE_KEY = "sk_test_sim"
 
 def mount_simulators(app: Flask, *, seed: int = 7) -> None:
     """Route /sandbox/{gocardless,stripe,whmcs} to simulators sharing one clock and world."""
-    clock = world_clock(seed)
+    clock = SimClock()
     simulators: dict[str, WSGIApplication] = {
         f"{SANDBOX_PREFIX}/gocardless": gocardless.create_app(seed=seed, clock=clock),
         f"{SANDBOX_PREFIX}/stripe": stripe.create_app(seed=seed, clock=clock),

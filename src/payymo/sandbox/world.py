@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from payymo.sandbox.common import SimClock
-
 PLAN_PRICES = (
     Decimal("4.99"),
     Decimal("9.99"),
@@ -185,10 +183,13 @@ def iban(rng: random.Random, country: str) -> str:
     return f"{country}{98 - int(numeric) % 97:02d}{bban}"
 
 
-def generate_world(seed: int = 7, *, today: date | None = None, clients: int = 25) -> World:
-    """Build the world for `seed`; `today` anchors every date (default: a fixed day)."""
+def generate_world(seed: int = 7, *, today: date, clients: int = 25) -> World:
+    """Build the world for `seed`; every date in it is relative to `today`.
+
+    The simulators pass the day their clock stands on when they start, so the world is always
+    recent: a bank sync "up to today" finds it, on whatever day it runs.
+    """
     rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
-    today = today or date(2026, 11, 26)
     people = tuple(_client(rng, 1 + i) for i in range(clients))
     invoices = _invoices(rng, people, today)
     bank = _bank_payments(rng, people, invoices, today)
@@ -357,9 +358,3 @@ def _card_payments(
             )
         )
     return tuple(payments)
-
-
-def world_clock(seed: int = 7) -> SimClock:
-    """A simulator clock at 09:00 UTC on the world's day, so seeded dates mean the same."""
-    today = generate_world(seed).today
-    return SimClock(datetime(today.year, today.month, today.day, 9, tzinfo=UTC))

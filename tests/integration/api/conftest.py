@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -87,7 +88,8 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 def build_api(url: str, role: str = "", **overrides: Any) -> Api:
-    clock, mailer = FrozenClock(), MemoryMailer()
+    # Frozen at the moment the app is built: the simulators it talks to run on real time.
+    clock, mailer = FrozenClock(datetime.now(UTC)), MemoryMailer()
     limits = ("rate_limit_api", "rate_limit_auth", "rate_limit_expensive")
     generous = dict.fromkeys(limits, "100000/minute")
     settings = make_settings(database_url=url, database_role=role, **{**generous, **overrides})

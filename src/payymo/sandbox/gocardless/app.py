@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import date
 
 from flask import Flask, Response, request
 from flask.json.provider import DefaultJSONProvider
@@ -29,7 +29,6 @@ from payymo.sandbox.gocardless.seed import seed_data
 from payymo.sandbox.gocardless.snapshot import dump_state
 from payymo.sandbox.gocardless.state import Config, Store
 from payymo.sandbox.gocardless.web import EXTENSION
-from payymo.sandbox.world import generate_world
 
 API_ROOT = "/api/v2/"
 AUTH_FREE_ROOT = "/api/v2/token/"  # minting needs no bearer
@@ -46,14 +45,16 @@ def create_app(
     secret_id: str = "sim-secret-id",  # noqa: S107 - the simulator's published test secret
     secret_key: str = "sim-secret-key",  # noqa: S107 - likewise
     daily_limit: int = 4,
+    today: date | None = None,
 ) -> Flask:
-    """A GoCardless BAD simulator seeded from `generate_world(seed)`.
+    """A GoCardless BAD simulator seeded from `generate_world(seed, today=...)`.
 
-    The clock starts on the world's day by default; the WHMCS and Stripe simulators do the
-    same, so a clock shared between them keeps the three stories in step.
+    The clock runs in real time unless one is given; the world is anchored to `today`, by
+    default the clock's day when the app is built. The WHMCS and Stripe simulators do the same,
+    so a clock shared between them keeps the three stories in step.
     """
-    world_day = generate_world(seed).today
-    clock = clock or SimClock(datetime.combine(world_day, time(9), UTC))
+    clock = clock or SimClock()
+    world_day = today or clock.now().date()
     config = Config(seed, secret_id, secret_key, daily_limit, world_day=world_day)
     sim = Store(config, clock, seed_data)
     app = Flask(__name__)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 import stripe
 from flask import Flask, Response, g, request
@@ -14,7 +15,6 @@ from payymo.sandbox.stripe.control import register_control
 from payymo.sandbox.stripe.errors import StripeError, mask_key, render_error
 from payymo.sandbox.stripe.sim import StripeSimulator
 from payymo.sandbox.stripe.webhooks import WebhookDispatcher
-from payymo.sandbox.world import world_clock
 
 API_PREFIX = "/v1/"
 NO_KEY_MESSAGE = (
@@ -32,10 +32,17 @@ def create_app(
     api_keys: tuple[str, ...] = ("sk_test_sim", "rk_test_sim"),
     webhook_url: str | None = None,
     webhook_secret: str = "whsec_sim",  # noqa: S107 - the sandbox default, as documented
+    today: date | None = None,
 ) -> Flask:
-    """A Stripe account seeded from the world of `seed`, served under `/v1` and `/_sim`."""
+    """A Stripe account seeded from the world of `seed`, served under `/v1` and `/_sim`.
+
+    The clock runs in real time unless one is given; the world is anchored to `today`, by
+    default the clock's day when the app is built.
+    """
     webhooks = WebhookDispatcher(url=webhook_url, secret=webhook_secret) if webhook_url else None
-    sim = StripeSimulator(seed=seed, clock=clock or world_clock(seed), webhooks=webhooks)
+    clock = clock or SimClock()
+    world_day = today or clock.now().date()
+    sim = StripeSimulator(seed=seed, clock=clock, world_day=world_day, webhooks=webhooks)
     app = Flask(__name__)
     install_sim_support(
         app,

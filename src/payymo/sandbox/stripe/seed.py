@@ -14,9 +14,9 @@ PAYOUT_TIME = time(6, 0)  # when the weekly automatic payout is created, UTC
 MONDAY = 0
 
 
-def build_state(seed: int) -> StripeState:
+def build_state(seed: int, today: date) -> StripeState:
     """The account as it stands at the start of the world's `today`, events already sent."""
-    world = generate_world(seed)
+    world = generate_world(seed, today=today)
     state = StripeState.empty(
         seed, created=_unix(world.today, time()) - int(ACCOUNT_AGE.total_seconds())
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from typing import Any
 
 from payymo.sandbox.common import SimClock
@@ -17,15 +18,18 @@ from payymo.sandbox.stripe.webhooks import WebhookDispatcher
 class StripeSimulator:
     """Serialises every read and write of the state; the HTTP server is threaded."""
 
-    def __init__(self, *, seed: int, clock: SimClock, webhooks: WebhookDispatcher | None) -> None:
+    def __init__(
+        self, *, seed: int, clock: SimClock, world_day: date, webhooks: WebhookDispatcher | None
+    ) -> None:
         self.seed = seed
         self.clock = clock
+        self.world_day = world_day
         self.webhooks = webhooks
         self._lock = threading.RLock()
         self._state = self._seeded()
 
     def _seeded(self) -> StripeState:
-        state = build_state(self.seed)
+        state = build_state(self.seed, self.world_day)
         state.pending_webhooks = 1 if self.webhooks else 0
         return state
 

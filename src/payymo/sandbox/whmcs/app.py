@@ -8,13 +8,12 @@ HTTP 200 with `result=error` for everything an action refuses.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, time
+from datetime import date
 from typing import Any
 
 from flask import Flask, Response, request
 
 from payymo.sandbox.common import FaultInjector, SimClock, SimHooks, install_sim_support
-from payymo.sandbox.world import generate_world
 
 from .actions import ActionError, run_action
 from .auth import Gate
@@ -37,14 +36,16 @@ def create_app(
     secret: str = "sim-secret",  # noqa: S107 - a sandbox credential, not a secret
     access_key: str | None = None,
     allowed_ips: tuple[str, ...] | None = None,
+    today: date | None = None,
 ) -> Flask:
-    """A WHMCS simulator seeded from `generate_world(seed)`.
+    """A WHMCS simulator seeded from `generate_world(seed, today=...)`.
 
-    Without a clock, one is started at 09:00 UTC on the world's `today`, so the seeded due dates
-    mean the same thing on every run. `allowed_ips=None` turns the IP allow-list off.
+    The clock runs in real time unless one is given; the world is anchored to `today`, by
+    default the clock's day when the app is built. `allowed_ips=None` turns the IP allow-list
+    off.
     """
-    clock = clock or SimClock(datetime.combine(generate_world(seed).today, time(9), UTC))
-    state = WhmcsState(seed=seed, clock=clock)
+    clock = clock or SimClock()
+    state = WhmcsState(seed=seed, clock=clock, world_day=today or clock.now().date())
     app = Flask(__name__)
     hooks = SimHooks(
         clock=clock,

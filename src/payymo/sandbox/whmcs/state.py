@@ -89,6 +89,7 @@ class Quirks:
 class WhmcsState:
     seed: int
     clock: SimClock
+    world_day: date
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     clients: dict[int, Client] = field(default_factory=dict)
     invoices: dict[int, SimInvoice] = field(default_factory=dict)
@@ -102,7 +103,7 @@ class WhmcsState:
     def reset(self) -> None:
         """Back to the seeded world: same clients, invoices and transactions for the same seed."""
         with self.lock:
-            world = generate_world(self.seed)
+            world = generate_world(self.seed, today=self.world_day)
             self.clients = {c.id: c for c in world.clients}
             self.invoices = {i.id: _from_world(i) for i in world.invoices}
             self.transactions = []
