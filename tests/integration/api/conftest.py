@@ -87,9 +87,10 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
-def build_api(url: str, role: str = "", **overrides: Any) -> Api:
-    # Frozen at the moment the app is built: the simulators it talks to run on real time.
-    clock, mailer = FrozenClock(datetime.now(UTC)), MemoryMailer()
+def build_api(url: str, role: str = "", *, start: datetime | None = None, **overrides: Any) -> Api:
+    """An app frozen at `start`, by default the moment it is built (the simulators it talks to
+    then run on real time; suites whose simulators start at a fixed moment pass it)."""
+    clock, mailer = FrozenClock(start or datetime.now(UTC)), MemoryMailer()
     limits = ("rate_limit_api", "rate_limit_auth", "rate_limit_expensive")
     generous = dict.fromkeys(limits, "100000/minute")
     settings = make_settings(database_url=url, database_role=role, **{**generous, **overrides})

@@ -23,7 +23,7 @@ from payymo.banking.provider import install_provider
 from payymo.clock import Clock
 from payymo.http import AppServices
 from payymo.integrations.retry import RetryPolicy
-from payymo.sandbox.common import SimServer
+from payymo.sandbox.common import SimClock, SimServer
 from payymo.sandbox.gocardless import create_app
 from tests.conftest import PG_APP_ROLE
 from tests.integration.api.conftest import Api, build_api, new_member
@@ -133,7 +133,7 @@ class Sim:
 
 @pytest.fixture(scope="session")
 def sim_server() -> Iterator[SimServer]:
-    with SimServer(create_app(seed=7)) as running:
+    with SimServer(create_app(seed=7, clock=SimClock(START))) as running:
         yield running
 
 
@@ -257,6 +257,7 @@ def _build(request: pytest.FixtureRequest) -> Api:
     return build_api(
         url,
         role,
+        start=START,
         gocardless_base_url=f"{sim.url}/api/v2",
         gocardless_secret_id=SECRET_ID,
         gocardless_secret_key=SECRET_KEY,

@@ -24,7 +24,15 @@ from payymo.integrations.errors import ProviderBadResponse
 from payymo.invoicing.models import ConnectionStatus
 from payymo.masking import mask_iban
 from tests.integration.api.conftest import build_api
-from tests.integration.banking.conftest import REDIRECT, SANDBOX, SECRET_ID, SECRET_KEY, Bank, Sim
+from tests.integration.banking.conftest import (
+    REDIRECT,
+    SANDBOX,
+    SECRET_ID,
+    SECRET_KEY,
+    START,
+    Bank,
+    Sim,
+)
 
 
 def audit_actions(bank: Bank) -> list[str]:
@@ -247,6 +255,7 @@ def test_institutions_are_listed_for_a_country_in_either_case(bank: Bank) -> Non
 def test_the_app_builds_its_gocardless_client_from_settings(sim: Sim, sqlite_url: str) -> None:
     api = build_api(
         sqlite_url,
+        start=START,
         gocardless_base_url=sim.url,  # the host alone: the client adds /api/v2
         gocardless_secret_id=SECRET_ID,
         gocardless_secret_key=SECRET_KEY,

@@ -139,9 +139,9 @@ def postgres_url() -> Iterator[str]:
 def api(request: pytest.FixtureRequest) -> Iterator[Api]:
     """The app on each backend in turn (PostgreSQL as the RLS-bound application role)."""
     if request.param == "sqlite":
-        built = build_api(request.getfixturevalue("sqlite_url"))
+        built = build_api(request.getfixturevalue("sqlite_url"), start=START)
     else:
-        built = build_api(request.getfixturevalue("postgres_url"), PG_APP_ROLE)
+        built = build_api(request.getfixturevalue("postgres_url"), PG_APP_ROLE, start=START)
     yield built
     built.services.db.dispose()
 
@@ -149,6 +149,6 @@ def api(request: pytest.FixtureRequest) -> Iterator[Api]:
 @pytest.fixture
 def sqlite_api(sqlite_url: str) -> Iterator[Api]:
     """The app on SQLite only, for behaviour that does not depend on the backend."""
-    built = build_api(sqlite_url)
+    built = build_api(sqlite_url, start=START)
     yield built
     built.services.db.dispose()

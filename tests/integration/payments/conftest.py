@@ -94,10 +94,10 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 def api(request: pytest.FixtureRequest, stripe_sim: StripeSim) -> Iterator[Api]:
     """The app on each backend (PostgreSQL as the RLS-bound role), talking to the simulator."""
     if request.param == "sqlite":
-        built = build_api(request.getfixturevalue("sqlite_url"), stripe_api_base=stripe_sim.url)
+        url, role = request.getfixturevalue("sqlite_url"), ""
     else:
-        url = request.getfixturevalue("postgres_url")
-        built = build_api(url, PG_APP_ROLE, stripe_api_base=stripe_sim.url)
+        url, role = request.getfixturevalue("postgres_url"), PG_APP_ROLE
+    built = build_api(url, role, start=START, stripe_api_base=stripe_sim.url)
     yield built
     built.services.db.dispose()
 

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
-from payymo.sandbox.common import SimServer
+from payymo.sandbox.common import SimClock, SimServer
 from payymo.sandbox.gocardless import create_app
 
 SANDBOX = "SANDBOXFINANCE_SFIN0000"
@@ -30,7 +30,7 @@ INVALID_TOKEN = {
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[SimServer]:
-    with SimServer(create_app(seed=7)) as running:
+    with SimServer(create_app(seed=7, clock=SimClock(datetime.fromisoformat(START)))) as running:
         yield running
 
 
@@ -694,8 +694,10 @@ def test_unknown_account_ids_are_404_and_malformed_ones_400(api: httpx.Client) -
     assert api.get("/api/v2/requisitions/abcdefg/").status_code == 404
 
 
-def test_the_same_seed_gives_the_same_bank(anon: httpx.Client) -> None:
-    with SimServer(create_app(seed=7)) as twin, SimServer(create_app(seed=8)) as other:
+def test_the_same_seed_and_day_give_the_same_bank(anon: httpx.Client) -> None:
+    start = datetime.fromisoformat(START)
+    twin_app, other_app = (create_app(seed=s, clock=SimClock(start)) for s in (7, 8))
+    with SimServer(twin_app) as twin, SimServer(other_app) as other:
         mine = sim_state(anon)["accounts"]
         assert httpx.get(f"{twin.url}/_sim/state", timeout=5).json()["accounts"] == mine
         different = httpx.get(f"{other.url}/_sim/state", timeout=5).json()["accounts"]
