@@ -52,7 +52,7 @@ def create_app(
     if settings.sandbox_enabled:
         from payymo.sandbox.mount import mount_simulators  # noqa: PLC0415 - development only
 
-        mount_simulators(app)
+        mount_simulators(app, state_path=settings.effective_sandbox_state_path)
     return app
 
 

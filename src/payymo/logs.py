@@ -12,6 +12,18 @@ import structlog
 import structlog.tracebacks
 
 REDACTED = "[redacted]"
+# Libraries whose INFO lines repeat what our own log says, or only describe their set-up:
+# werkzeug's access log (our request line replaces it), Alembic's plugin set-up and per-step
+# chatter (every /readyz), httpx's and the Stripe SDK's line per call (our provider clients log
+# each call).
+QUIET_LIBRARIES = (
+    "werkzeug",
+    "alembic.runtime.migration",
+    "alembic.runtime.plugins",
+    "httpx",
+    "httpcore",
+    "stripe",
+)
 _SECRET_KEY_RE = re.compile(
     r"pass(word)?|secret|token|api[_-]?key|authorization|cookie|signature|iban|access[_-]?key",
     re.IGNORECASE,
@@ -97,13 +109,13 @@ def configure_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # Our own request line replaces werkzeug's access log; /readyz would make Alembic chatty.
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
+    for name in QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
-def logging_dict_config(level: str) -> dict[str, Any]:
-    """The same setup as a `logging.config.dictConfig` dict, for gunicorn's `logconfig_dict`."""
+def logging_dict_config(level: str, *, server_level: str | None = None) -> dict[str, Any]:
+    """The same setup as a `logging.config.dictConfig` dict, for gunicorn's `logconfig_dict`;
+    `server_level` sets gunicorn's own lines apart (default: `level`)."""
     return {
         "version": 1,
         "disable_existing_loggers": False,
@@ -111,7 +123,7 @@ def logging_dict_config(level: str) -> dict[str, Any]:
         "handlers": {"stdout": {"class": f"{__name__}.StdoutHandler", "formatter": "json"}},
         "root": {"level": level, "handlers": ["stdout"]},
         "loggers": {
-            "gunicorn.error": {"level": level, "handlers": [], "propagate": True},
+            "gunicorn.error": {"level": server_level or level, "handlers": [], "propagate": True},
             "gunicorn.access": {"level": "WARNING", "handlers": [], "propagate": False},
         },
     }

@@ -37,17 +37,25 @@ def _post_fork(_server: Any, _worker: Any, app: Flask, settings: Settings) -> No
         start_scheduler(app, settings)  # no broker, no beat: this one worker keeps time
 
 
+def _post_worker_init(worker: Any, after_start: Callable[[], None] | None) -> None:
+    # The first worker only: a worker the master replaces later must not run it again.
+    if after_start is not None and worker.age == 1:
+        threading.Thread(target=after_start, name="payymo-after-start", daemon=True).start()
+
+
 def serve(
     app: Flask,
     settings: Settings,
     *,
     host: str,
     port: int,
-    when_ready: Callable[[], None] | None = None,
+    after_start: Callable[[], None] | None = None,
 ) -> None:
     """Serve `app` with gunicorn in the foreground until Ctrl-C or SIGTERM.
 
-    `when_ready` runs once, in a background thread of the master, after the server listens.
+    `after_start` runs once, in a thread of the first worker once it has started. Never in the
+    master: a thread there can hold an import lock (or any lock) at the moment the master
+    forks, and the worker then inherits a lock nobody will release.
     """
     options: dict[str, Any] = {
         "bind": f"{host}:{port}",
@@ -56,14 +64,14 @@ def serve(
         "threads": settings.web_threads,
         "worker_class": "gthread",
         "accesslog": None,
-        "logconfig_dict": logging_dict_config(settings.log_level),
+        # In sandbox mode the console is a developer's: gunicorn's start-up lines repeat ours.
+        "logconfig_dict": logging_dict_config(
+            settings.log_level, server_level="WARNING" if settings.sandbox_enabled else None
+        ),
         "control_socket_disable": True,
         "graceful_timeout": 10,
         "timeout": 60,
         "post_fork": lambda server, worker: _post_fork(server, worker, app, settings),
+        "post_worker_init": lambda worker: _post_worker_init(worker, after_start),
     }
-    if when_ready is not None:
-        options["when_ready"] = lambda _server: threading.Thread(
-            target=when_ready, name="payymo-when-ready", daemon=True
-        ).start()
     _Gunicorn(app, options).run()

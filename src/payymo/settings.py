@@ -99,6 +99,7 @@ class Settings(BaseSettings):
     retention_days: int = Field(default=90, ge=1, le=3650)
     backup_command: str = ""
     sandbox: bool | None = None
+    sandbox_state_path: Path | None = None
     features: dict[str, bool] = Field(default_factory=dict)
 
     @field_validator("log_level")
@@ -156,6 +157,18 @@ class Settings(BaseSettings):
         if self.sandbox is not None:
             return self.sandbox and not self.is_strict
         return self.payymo_env is Environment.DEVELOPMENT
+
+    @property
+    def effective_sandbox_state_path(self) -> Path:
+        """Where the simulators keep their state: beside the embedded database by default."""
+        if self.sandbox_state_path is not None:
+            return self.sandbox_state_path
+        from sqlalchemy.engine import make_url  # noqa: PLC0415 - only the web app asks
+
+        url = make_url(self.effective_database_url)
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            return Path(url.database).parent / "sandbox.pickle"
+        return PROJECT_ROOT / "var" / "sandbox.pickle"
 
     def _sandbox_url(self, provider: str) -> str:
         return f"{self.public_url.rstrip('/')}/sandbox/{provider}"

@@ -207,50 +207,6 @@ def _wait_for(url: str, timeout: float = 30) -> httpx.Response:
             time.sleep(0.2)
 
 
-def test_serve_in_sandbox_mode_connects_and_syncs_the_demo_tenant(
-    env: dict[str, str], tmp_path: Path
-) -> None:
-    port = _free_port()
-    env.update(PAYYMO_ENV="development", PUBLIC_URL=f"http://127.0.0.1:{port}")
-    assert run("db", "upgrade", env=env, cwd=tmp_path).returncode == 0
-    assert run("demo", "seed", env=env, cwd=tmp_path).returncode == 0
-    server = subprocess.Popen(  # noqa: S603 - our own command
-        [PAYYMO, "serve", "--port", str(port)],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        _wait_for(f"http://127.0.0.1:{port}/healthz")
-        demo_line = ""
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and server.stderr is not None:
-            line = server.stderr.readline()
-            if line.startswith("demo data:"):
-                demo_line = line
-                break
-        login = httpx.post(
-            f"http://127.0.0.1:{port}/api/v1/auth/login",
-            json={
-                "workspace": "demo",
-                "email": "demo@payymo.test",
-                "password": "payymo-demo-password",
-            },
-        )
-        headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
-        invoices = httpx.get(f"http://127.0.0.1:{port}/api/v1/invoices", headers=headers)
-        transactions = httpx.get(f"http://127.0.0.1:{port}/api/v1/transactions", headers=headers)
-    finally:
-        server.send_signal(signal.SIGINT)
-        server.communicate(timeout=30)
-    assert "whmcs: listed" in demo_line
-    assert "bank " in demo_line
-    assert invoices.json()["data"]
-    assert transactions.json()["data"]
-
-
 def test_keys_rotate_re_encrypts_stored_secrets_under_the_first_key(
     env: dict[str, str], tmp_path: Path
 ) -> None:

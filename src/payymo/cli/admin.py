@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
@@ -14,6 +15,9 @@ from payymo.cli.base import (
     one_line_errors,
     resolve_tenant,
 )
+
+if TYPE_CHECKING:
+    from payymo.sandbox.demo import DemoLogin
 
 
 @click.group()
@@ -159,7 +163,30 @@ def demo_seed() -> None:
     """Create the demo tenant and its owner if they are missing."""
     from payymo.sandbox.demo import seed_demo  # noqa: PLC0415
 
-    login = seed_demo(database(load_settings()))
+    _print_login(seed_demo(database(load_settings())))
+
+
+@demo.command("reset")
+@click.confirmation_option(
+    "--yes", prompt="Delete the demo tenant and the simulators' state, and start over?"
+)
+@one_line_errors
+def demo_reset() -> None:
+    """Start the demo over: a new demo tenant and freshly seeded simulators (stop the server
+    first; the next `payymo serve` connects and syncs the demo tenant again)."""
+    from payymo.http import build_services  # noqa: PLC0415
+    from payymo.sandbox.demo import reset_demo  # noqa: PLC0415
+
+    settings = load_settings()
+    services = build_services(settings)
+    try:
+        login = reset_demo(services, state_path=settings.effective_sandbox_state_path)
+    finally:
+        services.db.dispose()
+    _print_login(login)
+
+
+def _print_login(login: DemoLogin) -> None:
     state = "created" if login.created else "already present"
     click.echo(f"demo tenant {login.tenant_slug!r} {state}")
     click.echo(f"  sign in as {login.email} / {login.password} (workspace: {login.tenant_slug})")

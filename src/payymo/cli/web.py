@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -14,7 +13,7 @@ from payymo.cli.base import (
 )
 
 if TYPE_CHECKING:
-    from payymo.settings import Settings
+    from flask import Flask
 
 
 SIMULATORS = ("gocardless", "stripe", "whmcs")
@@ -49,33 +48,27 @@ def serve(host: str | None, port: int | None) -> None:
     app = create_app(settings)
     bind_host, bind_port = host or settings.host, port or settings.port
     click.echo(f"Payymo is starting on http://{bind_host}:{bind_port} (Ctrl-C stops it)")
-    ready = (
-        _connect_demo(settings, f"http://{bind_host}:{bind_port}")
-        if settings.sandbox_enabled
-        else None
-    )
-    run_server(app, settings, host=bind_host, port=bind_port, when_ready=ready)
+    url = f"http://{bind_host}:{bind_port}"
+    demo = _connect_demo(app, url) if settings.sandbox_enabled else None
+    run_server(app, settings, host=bind_host, port=bind_port, after_start=demo)
 
 
-def _connect_demo(settings: Settings, url: str) -> Callable[[], None]:
-    """Once the server answers, connect the demo tenant to the sandbox and sync it once."""
+def _connect_demo(app: Flask, url: str) -> Callable[[], None]:
+    """Connect the demo tenant to the sandbox and sync it once (run in the serving worker)."""
 
     def connect() -> None:
-        import httpx  # noqa: PLC0415
+        from payymo.http import EXTENSION_KEY  # noqa: PLC0415
+        from payymo.sandbox.demo import DEMO_EMAIL, DEMO_PASSWORD, DEMO_SLUG, connect_demo  # noqa: PLC0415
 
-        from payymo.http import build_services  # noqa: PLC0415
-        from payymo.sandbox.demo import connect_demo  # noqa: PLC0415
-
-        for _ in range(100):
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
         try:
-            lines = connect_demo(build_services(settings), public_url=url)
+            lines = connect_demo(app.extensions[EXTENSION_KEY], public_url=url)
         except Exception as exc:
             lines = [f"could not connect the demo tenant: {exc}"]
         click.echo("demo data: " + "; ".join(lines), err=True)
+        click.echo(
+            f"ready: {url} (API docs at {url}/api/docs); sign in as {DEMO_EMAIL} /"
+            f" {DEMO_PASSWORD} (workspace: {DEMO_SLUG})",
+            err=True,
+        )
 
     return connect

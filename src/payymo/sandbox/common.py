@@ -57,6 +57,16 @@ class SimClock:
             self._offset += timedelta(seconds=seconds)
         return self.now()
 
+    @property
+    def offset(self) -> timedelta:
+        """How far the simulated now is ahead of real time (negative: behind)."""
+        with self._lock:
+            return self._offset
+
+    def set_offset(self, offset: timedelta) -> None:
+        with self._lock:
+            self._offset = offset
+
     def set(self, moment: datetime) -> datetime:
         if moment.tzinfo is None:
             raise ValueError("the simulator clock takes aware datetimes")
@@ -124,6 +134,10 @@ class SimHooks:
     render_error: ErrorRenderer
     dump_state: Callable[[], dict[str, Any]]
     reset: Callable[[], None]
+    export_state: Callable[[], bytes]
+    """The state as a pickle, taken under the simulator's lock (see `sandbox/persist.py`)."""
+    import_state: Callable[[Any], None]
+    """Replace the state with one `export_state` pickled (unpickled by the caller)."""
     rate_limit_headers: Callable[[], dict[str, str]] = field(default=dict)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -24,7 +25,7 @@ from payymo.invoicing.connections import connection_row as whmcs_row
 from payymo.payments.connections import connect_stripe
 from payymo.payments.connections import find_connection as stripe_row
 from payymo.sandbox.mount import STRIPE_KEY, WHMCS_CREDENTIALS
-from payymo.tenants.services import create_tenant, find_tenant_by_slug
+from payymo.tenants.services import create_tenant, delete_tenant, find_tenant_by_slug
 
 DEMO_SLUG = "demo"
 DEMO_EMAIL = "demo@payymo.test"
@@ -56,6 +57,19 @@ def seed_demo(db: Database) -> DemoLogin:
             full_name="Demo Owner",
         )
     return DemoLogin(DEMO_SLUG, DEMO_EMAIL, DEMO_PASSWORD, created)
+
+
+def reset_demo(app: AppServices, *, state_path: Path) -> DemoLogin:
+    """Start over: purge the demo tenant, forget the simulators' state, seed the tenant again.
+
+    The server must be stopped: a running one would write its simulators' state back.
+    """
+    tenant = find_tenant_by_slug(app.db, DEMO_SLUG)
+    if tenant is not None:
+        delete_tenant(app, tenant_id=tenant.id, confirm=DEMO_SLUG)
+    for stale in (state_path, state_path.with_name(f"{state_path.name}.unreadable")):
+        stale.unlink(missing_ok=True)
+    return seed_demo(app.db)
 
 
 def connect_demo(app: AppServices, *, public_url: str) -> list[str]:

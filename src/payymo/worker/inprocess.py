@@ -8,6 +8,7 @@ backup hook is left to a real scheduler).
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 
@@ -22,6 +23,9 @@ log = get_logger(__name__)
 
 
 def start_scheduler(app: Flask, settings: Settings) -> threading.Thread:
+    # A line per cycle task every minute would bury the console of `make run`; failures are
+    # still logged (Celery logs them as errors, jobs record their outcome).
+    logging.getLogger("celery.app.trace").setLevel(logging.WARNING)
     entries = [
         (entry["task"], float(entry["schedule"]))
         for entry in beat_schedule(settings).values()

@@ -76,6 +76,8 @@ def _hooks(sim: Store) -> SimHooks:
         dump_state=lambda: dump_state(sim),
         reset=sim.reset,
         rate_limit_headers=lambda: injected_limit_headers(sim),
+        export_state=sim.export,
+        import_state=sim.restore,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import pickle
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -132,6 +133,16 @@ class Store:
     def reset(self) -> None:
         with self.lock:
             self.data = self._seeder(self.config)
+
+    def export(self) -> bytes:
+        with self.lock:
+            return pickle.dumps(self.data, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def restore(self, data: object) -> None:
+        if not isinstance(data, Data):
+            raise TypeError(f"expected the simulator's Data, got {type(data).__name__}")
+        with self.lock:
+            self.data = data
 
     def now(self) -> datetime:
         return self.clock.now()

@@ -52,6 +52,8 @@ def create_app(
             render_error=render_error,
             dump_state=sim.dump_state,
             reset=sim.reset,
+            export_state=sim.export,
+            import_state=sim.restore,
         ),
     )
     register_request_basics(app, api_keys)

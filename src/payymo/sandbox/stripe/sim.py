@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -56,6 +57,16 @@ class StripeSimulator:
         if self.webhooks:
             for event in events:
                 self.webhooks.enqueue(event)
+
+    def export(self) -> bytes:
+        with self._lock:
+            return pickle.dumps(self._state, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def restore(self, state: object) -> None:
+        if not isinstance(state, StripeState):
+            raise TypeError(f"expected a StripeState, got {type(state).__name__}")
+        with self._lock:
+            self._state = state
 
     def reset(self) -> None:
         with self._lock:

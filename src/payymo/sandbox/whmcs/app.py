@@ -53,6 +53,8 @@ def create_app(
         render_error=render_error,
         dump_state=lambda: dump_state(state),
         reset=state.reset,
+        export_state=state.export,
+        import_state=state.restore,
     )
     install_sim_support(app, hooks)
     _register_api(app, state, Gate(identifier, secret, access_key, allowed_ips))

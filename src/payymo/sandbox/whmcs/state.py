@@ -8,6 +8,7 @@ it changes. Datetimes are naive UTC wall time, like the DATETIME columns WHMCS k
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -85,6 +86,9 @@ class Quirks:
     maintenance: bool = False  # an HTML maintenance page with HTTP 200
 
 
+_PERSISTED = ("clients", "invoices", "transactions", "emails", "quirks")
+
+
 @dataclass
 class WhmcsState:
     seed: int
@@ -113,6 +117,20 @@ class WhmcsState:
                 if invoice.status == "Paid":
                     paid_on = invoice.date + timedelta(days=2)
                     self._settle(invoice, datetime.combine(paid_on, time(10, 0)))
+
+    def export(self) -> bytes:
+        with self.lock:
+            return pickle.dumps(
+                {name: getattr(self, name) for name in _PERSISTED},
+                protocol=pickle.HIGHEST_PROTOCOL,
+            )
+
+    def restore(self, saved: object) -> None:
+        if not isinstance(saved, dict) or set(saved) != set(_PERSISTED):
+            raise TypeError("expected the WHMCS simulator's saved fields")
+        with self.lock:
+            for name in _PERSISTED:
+                setattr(self, name, saved[name])
 
     def now(self) -> datetime:
         return self.clock.now().replace(tzinfo=None)
