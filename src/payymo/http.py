@@ -65,6 +65,17 @@ def build_services(
     )
 
 
+def preflight(settings: Settings) -> None:
+    """What `build_services` refuses, checked without keeping anything open: `payymo serve`
+    runs it in the gunicorn master so a bad role is one line there, not a worker failing."""
+    db = Database(settings.effective_database_url, role=settings.database_role, pool_size=1)
+    try:
+        if settings.is_strict and (reason := db.rls_bypass_reason()):
+            raise SettingsError(reason)
+    finally:
+        db.dispose()
+
+
 def services() -> AppServices:
     """The current application's services (inside a request or app context)."""
     found: AppServices = current_app.extensions[EXTENSION_KEY]

@@ -9,14 +9,17 @@ from typing import Any
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
-from payymo.http import EXTENSION_KEY
 from payymo.logs import logging_dict_config
 from payymo.settings import Settings
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc] # gunicorn is untyped
-    def __init__(self, app: Flask, options: dict[str, Any]) -> None:
-        self._app = app
+    """gunicorn calls `load` in each worker after the fork (no preload): the master never
+    builds the app, so nothing the app starts (a rate limiter's timer, a pool, a connection)
+    is alive in the process that forks."""
+
+    def __init__(self, build: Callable[[], Flask], options: dict[str, Any]) -> None:
+        self._build = build
         self._options = options
         super().__init__()
 
@@ -25,37 +28,38 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc] # gunicorn is untyped
             self.cfg.set(key, value)
 
     def load(self) -> Flask:
-        return self._app
+        return self._build()
 
 
-def _post_fork(_server: Any, _worker: Any, app: Flask, settings: Settings) -> None:
-    # Connections opened before the fork belong to the master; each worker opens its own.
-    app.extensions[EXTENSION_KEY].db.engine.dispose(close=False)
+def _post_worker_init(
+    worker: Any, settings: Settings, after_start: Callable[[Flask], None] | None
+) -> None:
+    app: Flask = worker.wsgi
     if settings.sandbox_enabled and settings.effective_tasks_eager:
         from payymo.worker.inprocess import start_scheduler  # noqa: PLC0415
 
         start_scheduler(app, settings)  # no broker, no beat: this one worker keeps time
-
-
-def _post_worker_init(worker: Any, after_start: Callable[[], None] | None) -> None:
     # The first worker only: a worker the master replaces later must not run it again.
     if after_start is not None and worker.age == 1:
-        threading.Thread(target=after_start, name="payymo-after-start", daemon=True).start()
+        threading.Thread(
+            target=after_start, args=(app,), name="payymo-after-start", daemon=True
+        ).start()
 
 
 def serve(
-    app: Flask,
+    build: Callable[[], Flask],
     settings: Settings,
     *,
     host: str,
     port: int,
-    after_start: Callable[[], None] | None = None,
+    after_start: Callable[[Flask], None] | None = None,
 ) -> None:
-    """Serve `app` with gunicorn in the foreground until Ctrl-C or SIGTERM.
+    """Serve the app `build` makes with gunicorn in the foreground until Ctrl-C or SIGTERM.
 
-    `after_start` runs once, in a thread of the first worker once it has started. Never in the
-    master: a thread there can hold an import lock (or any lock) at the moment the master
-    forks, and the worker then inherits a lock nobody will release.
+    Each worker builds its own app after the fork. `after_start` runs once, in a thread of the
+    first worker once its app is built. No thread ever runs in the master: one there can hold
+    an import lock (or any lock) at the moment the master forks, and the worker then inherits
+    a lock nobody will release.
     """
     options: dict[str, Any] = {
         "bind": f"{host}:{port}",
@@ -63,6 +67,7 @@ def serve(
         "workers": 1 if settings.sandbox_enabled else settings.web_workers,
         "threads": settings.web_threads,
         "worker_class": "gthread",
+        "preload_app": False,
         "accesslog": None,
         # In sandbox mode the console is a developer's: gunicorn's start-up lines repeat ours.
         "logconfig_dict": logging_dict_config(
@@ -71,7 +76,6 @@ def serve(
         "control_socket_disable": True,
         "graceful_timeout": 10,
         "timeout": 60,
-        "post_fork": lambda server, worker: _post_fork(server, worker, app, settings),
-        "post_worker_init": lambda worker: _post_worker_init(worker, after_start),
+        "post_worker_init": lambda worker: _post_worker_init(worker, settings, after_start),
     }
-    _Gunicorn(app, options).run()
+    _Gunicorn(build, options).run()

@@ -42,21 +42,25 @@ def sandbox(provider: str, host: str, port: int, seed: int) -> None:
 def serve(host: str | None, port: int | None) -> None:
     """Run the web app under gunicorn in the foreground (Ctrl-C stops it)."""
     from payymo.app import create_app  # noqa: PLC0415 - only this command needs Flask
+    from payymo.http import preflight  # noqa: PLC0415
     from payymo.server import serve as run_server  # noqa: PLC0415
 
     settings = load_settings()
-    app = create_app(settings)
+    preflight(settings)
     bind_host, bind_port = host or settings.host, port or settings.port
     click.echo(f"Payymo is starting on http://{bind_host}:{bind_port} (Ctrl-C stops it)")
     url = f"http://{bind_host}:{bind_port}"
-    demo = _connect_demo(app, url) if settings.sandbox_enabled else None
-    run_server(app, settings, host=bind_host, port=bind_port, after_start=demo)
+    demo = _connect_demo(url) if settings.sandbox_enabled else None
+    # Each gunicorn worker builds the app after it is forked; the master only supervises.
+    run_server(
+        lambda: create_app(settings), settings, host=bind_host, port=bind_port, after_start=demo
+    )
 
 
-def _connect_demo(app: Flask, url: str) -> Callable[[], None]:
+def _connect_demo(url: str) -> Callable[[Flask], None]:
     """Connect the demo tenant to the sandbox and sync it once (run in the serving worker)."""
 
-    def connect() -> None:
+    def connect(app: Flask) -> None:
         from payymo.http import EXTENSION_KEY  # noqa: PLC0415
         from payymo.sandbox.demo import DEMO_EMAIL, DEMO_PASSWORD, DEMO_SLUG, connect_demo  # noqa: PLC0415
 

@@ -388,6 +388,8 @@ def test_credentials_never_show_in_their_repr() -> None:
 
 def test_no_log_line_carries_a_credential(whmcs: Whmcs, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
+    # The HTTP library's own request lines are quiet by default; this test wants them all.
+    caplog.set_level(logging.DEBUG, logger="httpx")
     whmcs.fault("error", times=1)
     with client_on(whmcs.url) as client:
         client.verify()
