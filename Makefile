@@ -8,7 +8,10 @@ BIN := $(VENV)/bin
 PYTHON ?= python3
 STAMP := $(VENV)/.installed
 
-.PHONY: help install run test lint fmt typecheck unit integration migrate bench clean
+# The shifted-clock pass of `make test` moves the wall clock this far ahead (libfaketime).
+SHIFT ?= +400d
+
+.PHONY: help install run test test-shifted lint fmt typecheck unit integration migrate bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -37,8 +40,25 @@ fmt: install ## Format and auto-fix the code
 	$(BIN)/ruff format src tests migrations bench
 	$(BIN)/ruff check --fix src tests migrations bench
 
-test: lint ## Lint, type check, then every test suite
+test: lint ## Lint, type check, every test suite, then the shifted-clock pass
 	$(BIN)/pytest
+	@$(MAKE) --no-print-directory test-shifted
+
+# The suites that need no PostgreSQL again, with the wall clock $(SHIFT) ahead and the monotonic
+# clock left alone; tests/shifted_clock adapts Python's time.sleep to libfaketime.
+test-shifted: install ## The suites without PostgreSQL, with the clock moved a year ahead
+	@if ! command -v faketime >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian's faketime"; \
+	    apt-get install -y -qq faketime >/dev/null 2>&1 || \
+	    { apt-get update -qq && apt-get install -y -qq faketime >/dev/null; }; \
+	fi; \
+	if ! command -v faketime >/dev/null; then \
+	    if [ "$${CI:-}" = true ]; then echo "faketime is missing (apt-get install faketime); CI=true needs it" >&2; exit 1; fi; \
+	    echo "SKIPPED the shifted-clock pass: faketime is missing (apt-get install faketime)"; exit 0; \
+	fi; \
+	echo "== the suites without PostgreSQL, the clock moved $(SHIFT) ahead of $$(date -u +%F)"; \
+	PAYYMO_TEST_REAL_DAY=$$(date -u +%F) PYTHONPATH=$(CURDIR)/tests/shifted_clock FAKETIME_DONT_FAKE_MONOTONIC=1 \
+	    faketime -f '$(SHIFT)' $(BIN)/pytest -p no:cacheprovider -m 'not postgres'
 
 unit: install ## Only the unit tests (no database server needed)
 	$(BIN)/pytest tests/unit

@@ -10,6 +10,7 @@ import os
 import sys
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -47,10 +48,15 @@ def pytest_configure(config: pytest.Config) -> None:
     _postgres_error = _probe_postgres()
 
 
-def pytest_report_header(config: pytest.Config) -> str:
-    if _postgres_error is None:
-        return f"PostgreSQL: available ({make_url(PG_ADMIN_URL).host}); postgres suites run"
-    return f"PostgreSQL: UNAVAILABLE ({_postgres_error}); postgres suites skipped"
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    lines = [
+        f"PostgreSQL: available ({make_url(PG_ADMIN_URL).host}); postgres suites run"
+        if _postgres_error is None
+        else f"PostgreSQL: UNAVAILABLE ({_postgres_error}); postgres suites skipped"
+    ]
+    if real_day := os.environ.get("PAYYMO_TEST_REAL_DAY"):
+        lines.append(f"clock: shifted, today is {datetime.now(UTC).date()} (really {real_day})")
+    return lines
 
 
 def require_postgres() -> None:

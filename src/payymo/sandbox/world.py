@@ -344,7 +344,10 @@ def _card_payments(
         if invoice.id in already_paid or rng.random() > 0.6:
             continue
         client = next(c for c in people if c.id == invoice.userid)
-        paid_on = min(today, invoice.issued + timedelta(days=rng.randint(0, 10)))
+        # By yesterday at the latest: a time of day today could still be ahead of the clock.
+        paid_on = min(
+            today - timedelta(days=1), invoice.issued + timedelta(days=rng.randint(0, 10))
+        )
         created = datetime.combine(paid_on, time(rng.randint(7, 22), rng.randint(0, 59)), UTC)
         payments.append(
             CardPayment(
