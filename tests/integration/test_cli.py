@@ -189,6 +189,20 @@ def test_serve_answers_health_and_readiness_then_stops_on_ctrl_c(
     assert '"path": "/readyz"' in out
 
 
+def test_serve_on_a_port_in_use_says_so_in_one_line(env: dict[str, str], tmp_path: Path) -> None:
+    assert run("db", "upgrade", env=env, cwd=tmp_path).returncode == 0
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run("serve", "--port", str(port), env=env, cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"Error: cannot listen on 127.0.0.1:{port}: Address already in use (is another Payymo"
+        " running? stop it, or pass --port / set PORT)"
+    ]
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

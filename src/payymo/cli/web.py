@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import click
 
 from payymo.cli.base import (
+    CliError,
     load_settings,
     one_line_errors,
 )
@@ -48,6 +50,7 @@ def serve(host: str | None, port: int | None) -> None:
     settings = load_settings()
     preflight(settings)
     bind_host, bind_port = host or settings.host, port or settings.port
+    _check_free(bind_host, bind_port)
     click.echo(f"Payymo is starting on http://{bind_host}:{bind_port} (Ctrl-C stops it)")
     url = f"http://{bind_host}:{bind_port}"
     demo = _connect_demo(url) if settings.sandbox_enabled else None
@@ -55,6 +58,19 @@ def serve(host: str | None, port: int | None) -> None:
     run_server(
         lambda: create_app(settings), settings, host=bind_host, port=bind_port, after_start=demo
     )
+
+
+def _check_free(host: str, port: int) -> None:
+    """One line instead of gunicorn's five retries when the address is taken."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise CliError(
+                f"cannot listen on {host}:{port}: {exc.strerror or exc} (is another Payymo"
+                " running? stop it, or pass --port / set PORT)"
+            ) from None
 
 
 def _connect_demo(url: str) -> Callable[[Flask], None]:
