@@ -1,0 +1,113 @@
+"""Hostile requests get a problem, never a 500: JSON nested too deep (400) or too large (413)
+on every JSON endpoint, amounts beyond what can be stored (422 on the amount), validly signed
+tokens with claims Payymo never issues (401), and 204 answers without a body or a type."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+import pytest
+from werkzeug.test import TestResponse
+
+from payymo.api.registry import ENDPOINTS, Endpoint
+from payymo.blueprints import api_blueprints
+from tests.integration.api.conftest import Api, new_member
+from tests.integration.api.helpers import LOGIN, RESET_REQUEST, problem
+
+api_blueprints()  # registers every endpoint before collection reads ENDPOINTS
+JSON_ENDPOINTS = sorted((e for e in ENDPOINTS if e.body is not None), key=lambda e: e.name)
+DEEP = "[" * 1000 + "]" * 1000
+MAX_DEPTH = 64  # the limits docs/api.md states
+MAX_BODY_BYTES = 64 * 1024
+HUGE = "9999999999999999999999999999.99"  # 30 digits: more than Decimal's default precision
+_PATH_VALUE = re.compile(r"<(?:(?P<conv>[a-z]+):)?(?P<name>\w+)>")
+
+
+def _url(ep: Endpoint) -> str:
+    """The endpoint's rule with any id filled in: the body is read before an id is looked up."""
+    return _PATH_VALUE.sub(lambda m: "1" if m["conv"] == "int" else str(uuid.uuid4()), ep.rule)
+
+
+def _send(api: Api, ep: Endpoint, body: bytes | str, **kwargs: Any) -> TestResponse:
+    headers = kwargs.pop("headers", {})
+    if ep.permission is not None:
+        headers = {**headers, **new_member(api).headers()}
+    return api.client().open(
+        _url(ep),
+        method=ep.method,
+        data=body,
+        content_type="application/json",
+        headers=headers,
+        **kwargs,
+    )
+
+
+def test_every_json_endpoint_is_parametrized_here_including_the_public_ones() -> None:
+    public = {e.rule for e in JSON_ENDPOINTS if e.permission is None}
+    assert {LOGIN, RESET_REQUEST} <= public
+    assert len(JSON_ENDPOINTS) >= 20
+
+
+@pytest.mark.parametrize("ep", JSON_ENDPOINTS, ids=lambda e: f"{e.method} {e.rule}")
+def test_json_nested_a_thousand_deep_is_a_400_on_every_json_endpoint(
+    sqlite_api: Api, ep: Endpoint
+) -> None:
+    body = problem(_send(sqlite_api, ep, DEEP), 400, "malformed-json")
+    assert "nested too deep" in body["detail"]
+
+
+def test_json_nested_exactly_at_the_limit_reaches_validation(sqlite_api: Api) -> None:
+    at_limit = '{"workspace": ' + "[" * (MAX_DEPTH - 1) + "]" * (MAX_DEPTH - 1) + "}"
+    over = '{"workspace": ' + "[" * MAX_DEPTH + "]" * MAX_DEPTH + "}"
+    client = sqlite_api.client()
+
+    problem(
+        client.post(LOGIN, data=at_limit, content_type="application/json"), 422, "validation-failed"
+    )
+    problem(client.post(LOGIN, data=over, content_type="application/json"), 400, "malformed-json")
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting(sqlite_api: Api) -> None:
+    member = new_member(sqlite_api)
+    text = '[{"\\"' * 150  # brackets, quotes and escapes, all inside one string
+    body = {"workspace": member.slug, "email": member.email, "password": text}
+
+    problem(sqlite_api.client().post(LOGIN, json=body), 401, "unauthorized")
+
+
+def _large(size: int) -> bytes:
+    return b'{"workspace": "' + b"w" * size + b'"}'
+
+
+@pytest.mark.parametrize("rule", [LOGIN, "/api/v1/settings"])
+def test_a_body_over_the_api_limit_is_a_413_by_its_content_length(
+    sqlite_api: Api, rule: str
+) -> None:
+    ep = next(e for e in JSON_ENDPOINTS if e.rule == rule)
+    body = problem(_send(sqlite_api, ep, _large(MAX_BODY_BYTES)), 413, "request-entity-too-large")
+    assert str(MAX_BODY_BYTES) in body["detail"]
+
+
+@pytest.mark.parametrize("rule", [LOGIN, "/api/v1/settings"])
+def test_a_chunked_body_over_the_api_limit_is_a_413_too(sqlite_api: Api, rule: str) -> None:
+    ep = next(e for e in JSON_ENDPOINTS if e.rule == rule)
+    # No Content-Length: the server (gunicorn, as the environ says) ends the stream.
+    chunked = {"headers": {"Transfer-Encoding": "chunked"}}
+    terminated = {"environ_overrides": {"wsgi.input_terminated": True}}
+    response = _send(sqlite_api, ep, _large(MAX_BODY_BYTES), **chunked, **terminated)
+    problem(response, 413, "request-entity-too-large")
+
+
+def test_a_chunked_body_under_the_limit_is_read_whole(sqlite_api: Api) -> None:
+    member = new_member(sqlite_api)
+    body = f'{{"workspace": "{member.slug}", "email": "{member.email}", "password": "wrong"}}'
+    response = sqlite_api.client().post(
+        LOGIN,
+        data=body,
+        content_type="application/json",
+        headers={"Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+    problem(response, 401, "unauthorized")
