@@ -13,8 +13,10 @@ from werkzeug.test import TestResponse
 
 from payymo.api.registry import ENDPOINTS, Endpoint
 from payymo.blueprints import api_blueprints
-from tests.integration.api.conftest import Api, new_member
-from tests.integration.api.helpers import LOGIN, RESET_REQUEST, problem
+from tests.integration.api.conftest import Api, Member, new_member
+from tests.integration.api.helpers import LOGIN, RESET_REQUEST, ok, problem
+from tests.integration.api.test_reconciliation_run import RUN, books
+from tests.integration.api.test_review import review_item
 
 api_blueprints()  # registers every endpoint before collection reads ENDPOINTS
 JSON_ENDPOINTS = sorted((e for e in ENDPOINTS if e.body is not None), key=lambda e: e.name)
@@ -111,3 +113,37 @@ def test_a_chunked_body_under_the_limit_is_read_whole(sqlite_api: Api) -> None:
         environ_overrides={"wsgi.input_terminated": True},
     )
     problem(response, 401, "unauthorized")
+
+
+# Amounts
+
+
+def _proposed(api: Api) -> tuple[Member, uuid.UUID, str, dict[int, str]]:
+    """A tenant with a payment waiting for review, and its invoices by WHMCS number."""
+    owner, ids = books(api)
+    ok(api.client().post(RUN, headers=owner.headers()))
+    decision_id = review_item(api, owner.headers(), ids["amount"])["decision"]["id"]
+    listed = ok(api.client().get("/api/v1/invoices?limit=100", headers=owner.headers()))["data"]
+    invoices = {i["whmcs_invoice_id"]: i["id"] for i in listed}
+    return owner, ids["amount"], decision_id, invoices
+
+
+@pytest.mark.parametrize("action", ["approve", "reassign", "split"])
+@pytest.mark.parametrize("field", ["amount", "fee"])
+def test_an_amount_beyond_what_can_be_stored_is_a_422_on_that_amount_and_changes_nothing(
+    api: Api, action: str, field: str
+) -> None:
+    owner, transaction_id, decision_id, invoices = _proposed(api)
+    sane = {"invoice_id": invoices[1025], "amount": "1.00"}
+    hostile = {"invoice_id": invoices[1024], "amount": "1.00", field: HUGE}
+    url = f"/api/v1/decisions/{decision_id}/{action}"
+
+    response = api.client().post(
+        url, headers=owner.headers(), json={"allocations": [sane, hostile]}
+    )
+
+    body = problem(response, 422, "validation-failed")
+    assert [e["field"] for e in body["errors"]] == [f"allocations.1.{field}"]
+    assert "out of range" in body["errors"][0]["message"]
+    still = review_item(api, owner.headers(), transaction_id)["decision"]
+    assert (still["id"], still["state"]) == (decision_id, "proposed")
