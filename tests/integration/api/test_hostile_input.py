@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import timedelta
 from typing import Any
 
+import jwt
 import pytest
 from werkzeug.test import TestResponse
 
 from payymo.api.registry import ENDPOINTS, Endpoint
+from payymo.auth.tokens import ALGORITHM, ISSUER
 from payymo.blueprints import api_blueprints
 from tests.integration.api.conftest import Api, Member, new_member
-from tests.integration.api.helpers import LOGIN, RESET_REQUEST, ok, problem
+from tests.integration.api.helpers import LOGIN, RESET_REQUEST, bearer, ok, problem
 from tests.integration.api.test_reconciliation_run import RUN, books
 from tests.integration.api.test_review import review_item
 
@@ -147,3 +150,59 @@ def test_an_amount_beyond_what_can_be_stored_is_a_422_on_that_amount_and_changes
     assert "out of range" in body["errors"][0]["message"]
     still = review_item(api, owner.headers(), transaction_id)["decision"]
     assert (still["id"], still["state"]) == (decision_id, "proposed")
+
+
+# Tokens
+
+
+def _signed(api: Api, member: Member, **claims: Any) -> str:
+    """An access token signed with the app's own key, as Payymo issues it, `claims` changed."""
+    now = api.clock.now()
+    issued = {
+        "iss": ISSUER,
+        "typ": "access",
+        "sub": str(member.user_id),
+        "tid": str(member.tenant_id),
+        "role": member.role.value,
+        "pa": False,
+        "lim": False,
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(minutes=15)).timestamp()),
+        "jti": uuid.uuid4().hex,
+        **claims,
+    }
+    secret = api.services.settings.effective_secret_key
+    return jwt.encode({k: v for k, v in issued.items() if v is not None}, secret, ALGORITHM)
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"role": "superuser"},
+        {"role": None},
+        {"role": ["owner"]},
+        {"sub": 12345},
+        {"tid": "not-a-uuid"},
+        {"exp": "tomorrow"},
+        {"exp": 10**20},
+        {"pa": "yes"},
+        {"lim": 1},
+    ],
+    ids=repr,
+)
+def test_a_validly_signed_token_with_a_malformed_claim_is_a_401(
+    sqlite_api: Api, claims: dict[str, Any]
+) -> None:
+    member = new_member(sqlite_api)
+    token = _signed(sqlite_api, member, **claims)
+
+    response = sqlite_api.client().get("/api/v1/me", headers=bearer(token))
+
+    body = problem(response, 401, "unauthorized")
+    assert body["detail"] == "the access token is invalid or expired"
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="payymo"'
+
+
+def test_the_same_token_with_the_claims_payymo_issues_is_accepted(sqlite_api: Api) -> None:
+    member = new_member(sqlite_api)
+    ok(sqlite_api.client().get("/api/v1/me", headers=bearer(_signed(sqlite_api, member))))
