@@ -17,7 +17,7 @@ from payymo.api.registry import ENDPOINTS, Endpoint
 from payymo.auth.tokens import ALGORITHM, ISSUER
 from payymo.blueprints import api_blueprints
 from tests.integration.api.conftest import Api, Member, new_member
-from tests.integration.api.helpers import LOGIN, RESET_REQUEST, bearer, ok, problem
+from tests.integration.api.helpers import LOGIN, LOGOUT, RESET_REQUEST, bearer, ok, problem
 from tests.integration.api.test_reconciliation_run import RUN, books
 from tests.integration.api.test_review import review_item
 
@@ -206,3 +206,19 @@ def test_a_validly_signed_token_with_a_malformed_claim_is_a_401(
 def test_the_same_token_with_the_claims_payymo_issues_is_accepted(sqlite_api: Api) -> None:
     member = new_member(sqlite_api)
     ok(sqlite_api.client().get("/api/v1/me", headers=bearer(_signed(sqlite_api, member))))
+
+
+# 204
+
+
+def test_a_204_answer_has_no_body_and_no_content_type(sqlite_api: Api) -> None:
+    member = new_member(sqlite_api)
+    client = sqlite_api.client()
+    member.login(client)
+
+    response = client.post(LOGOUT)
+
+    assert response.status_code == 204
+    assert response.get_data() == b""
+    assert "Content-Type" not in response.headers
+    assert "Content-Length" not in response.headers or response.headers["Content-Length"] == "0"
