@@ -45,6 +45,7 @@ def create_app(
         )
     register_services(app, settings, clock=clock or SystemClock(), mailer=mailer)
     register_request_context(app)
+    register_no_content(app)
     register_error_handlers(app)
     register_blueprints(app)
     register_security(app, settings)
@@ -92,6 +93,15 @@ def register_request_context(app: Flask) -> None:
     @app.teardown_request
     def end_request(_exc: BaseException | None) -> None:
         clear_context()
+
+
+def register_no_content(app: Flask) -> None:
+    @app.after_request
+    def without_content_type(response: Response) -> Response:
+        # Werkzeug sends no body with a 204, but the default text/html type stayed on it.
+        if response.status_code == 204:
+            response.headers.remove("Content-Type")
+        return response
 
 
 def register_error_handlers(app: Flask) -> None:

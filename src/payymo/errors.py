@@ -73,6 +73,11 @@ class Conflict(ProblemError):
     status, slug, title = 409, "conflict", "Conflict"
 
 
+class ContentTooLarge(ProblemError):
+    # The slug werkzeug's RequestEntityTooLarge has always had here.
+    status, slug, title = 413, "request-entity-too-large", "Content too large"
+
+
 class MfaRequired(ProblemError):
     status, slug, title = 401, "mfa-required", "A second factor is required"
 

@@ -10,6 +10,7 @@ import redis
 from flask import Response, current_app, request
 from pydantic import BaseModel, ValidationError
 
+from payymo.bodies import API_MAX_BODY_BYTES, parse_json, read_at_most, too_large, unstorable_text
 from payymo.clock import Clock, SystemClock
 from payymo.crypto import SecretBox
 from payymo.db import Database
@@ -83,14 +84,11 @@ def services() -> AppServices:
 
 
 def json_body(model: type[ModelT]) -> ModelT:
-    """Parse the request body as JSON and validate it: 400 if malformed, 422 with field errors."""
+    """Parse the request body as JSON and validate it: 400 if malformed or nested too deep,
+    413 if larger than `API_MAX_BODY_BYTES`, 422 with field errors."""
     if not request.is_json:
         raise MalformedJson(detail="expected a JSON body with Content-Type: application/json")
-    raw = request.get_data(cache=True)
-    try:
-        payload = json.loads(raw or b"null")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise MalformedJson(detail=f"the body is not valid JSON: {exc}") from None
+    payload = parse_json(request_body(API_MAX_BODY_BYTES) or b"null")
     if bad := unstorable_text(payload):
         raise ValidationFailed(
             detail="the body has invalid fields",
@@ -105,26 +103,13 @@ def json_body(model: type[ModelT]) -> ModelT:
         ) from None
 
 
-def unstorable_text(value: Any, path: str = "body") -> str | None:
-    """The path of the first string no database can store (NUL, lone surrogate), or None."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            return path
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return path
-        return None
-    if isinstance(value, dict):
-        items: Any = value.items()
-    elif isinstance(value, list):
-        items = enumerate(value)
-    else:
-        return None
-    for key, item in items:
-        if found := unstorable_text(key, path) or unstorable_text(item, f"{path}.{key}"):
-            return found
-    return None
+def request_body(limit: int) -> bytes:
+    """The request's body, at most `limit` bytes (413 beyond), with or without Content-Length."""
+    if (request.content_length or 0) > limit:
+        raise too_large(limit)
+    # `request.stream` stops at the Content-Length; without one it is the server's chunked
+    # stream, or empty when the server does not say it ends the stream.
+    return read_at_most(request.stream, limit)
 
 
 def problem_response(body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:

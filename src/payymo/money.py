@@ -2,6 +2,8 @@
 
 Amounts are stored as integer minor units (`to_minor` / `from_minor`); the number of minor
 digits per currency comes from CLDR (via Babel), so JPY has 0, BHD has 3 and EUR has 2.
+Every `Money` holds at most `MAX_MINOR` minor units either side of zero; anything larger is a
+`MoneyError` wherever it comes from (an API body, a provider, a file).
 """
 
 from __future__ import annotations
@@ -15,6 +17,10 @@ from babel.numbers import get_currency_precision, list_currencies
 
 # WHMCS (PHP's round) and most banks round half away from zero; Decimal calls that HALF_UP.
 DEFAULT_ROUNDING = ROUND_HALF_UP
+
+# Minor units are stored in BIGINT columns (below 2**63); 18 digits leave room for sums and keep
+# every amount exact within Decimal's default 28-digit context (9999999999999999.99 EUR).
+MAX_MINOR = 10**18 - 1
 
 _AMOUNT_RE = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$")
 _CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
@@ -47,6 +53,24 @@ def parse_currency(code: str) -> str:
 def minor_digits(currency: str) -> int:
     """How many digits after the decimal point `currency` has (EUR 2, JPY 0, BHD 3)."""
     return int(get_currency_precision(parse_currency(currency)))
+
+
+@cache
+def max_amount(currency: str) -> Decimal:
+    """The largest amount, either side of zero, a `Money` in `currency` holds."""
+    return Decimal(MAX_MINOR).scaleb(-minor_digits(currency))
+
+
+def _in_range(amount: Decimal, currency: str) -> Decimal:
+    """`amount` if it is finite and within `max_amount`; checked before any rounding, which
+    would fail (not round) beyond Decimal's precision."""
+    if not amount.is_finite():
+        raise MoneyError(f"amount must be finite: {amount!r}")
+    if amount.copy_abs() > max_amount(currency):
+        raise MoneyError(
+            f"amount out of range: at most {max_amount(currency)} {currency} either way"
+        )
+    return amount
 
 
 def parse_amount(text: str) -> Decimal:
@@ -88,9 +112,7 @@ class Money:
         if isinstance(self.amount, bool) or not isinstance(self.amount, Decimal | int):
             raise MoneyError(f"amount must be Decimal or int, got {type(self.amount).__name__}")
         currency = parse_currency(self.currency)
-        amount = Decimal(self.amount)
-        if not amount.is_finite():
-            raise MoneyError(f"amount must be finite: {self.amount!r}")
+        amount = _in_range(Decimal(self.amount), currency)
         exponent = Decimal(1).scaleb(-minor_digits(currency))
         quantized = amount.quantize(exponent, rounding=DEFAULT_ROUNDING)
         if quantized != amount:
@@ -110,7 +132,8 @@ class Money:
     def rounded(cls, amount: Decimal, currency: str, rounding: str = DEFAULT_ROUNDING) -> Money:
         """Round `amount` to the currency's precision (half away from zero by default)."""
         exponent = Decimal(1).scaleb(-minor_digits(currency))
-        return cls(Decimal(amount).quantize(exponent, rounding=rounding), currency)
+        checked = _in_range(Decimal(amount), parse_currency(currency))
+        return cls(checked.quantize(exponent, rounding=rounding), currency)
 
     @classmethod
     def from_minor(cls, minor: int, currency: str) -> Money:

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -235,3 +236,58 @@ def test_demo_reset_starts_the_sandbox_and_the_demo_tenant_afresh(embedded: Embe
         server.stop()
     assert invoice["status"] == "Unpaid"
     assert transactions  # the fresh demo tenant was connected and synced again
+
+
+def _chunks(total: int) -> Iterator[bytes]:
+    """A body sent chunked (no Content-Length), `total` bytes and more."""
+    yield b'{"events": [], "pad": "'
+    for _ in range(total // 65536 + 1):
+        yield b" " * 65536
+    yield b'"}'
+
+
+def _refused(answer: httpx.Response, status: int, slug: str) -> dict[str, Any]:
+    assert answer.status_code == status, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+    body: dict[str, Any] = answer.json()
+    assert (body["type"], body["status"]) == (f"https://payymo.dev/problems/{slug}", status)
+    return body
+
+
+def test_what_the_server_refuses_is_problem_json_and_long_urls_pass(embedded: Embedded) -> None:
+    server = embedded.start()
+    url = embedded.url
+    try:
+        long_query = httpx.get(f"{url}/healthz?pad={'a' * 8150}", timeout=10)
+        too_long = httpx.get(f"{url}/healthz?pad={'a' * 8200}", timeout=10)
+        big_header = httpx.get(f"{url}/healthz", headers={"X-Big": "a" * 60_000}, timeout=10)
+        many = httpx.get(f"{url}/healthz", headers={f"X-{n}": "a" for n in range(101)}, timeout=10)
+        chunked = {
+            provider: httpx.post(
+                f"{url}/webhooks/{provider}/any-key",
+                content=_chunks(1024 * 1024 + 1),
+                headers={"Content-Type": "application/json"},
+                timeout=30,
+            )
+            for provider in ("gocardless", "stripe", "whmcs")
+        }
+        deep = httpx.post(
+            f"{url}/api/v1/auth/login",
+            content="[" * 1000 + "]" * 1000,
+            headers={"Content-Type": "application/json"},
+            timeout=10,
+        )
+        with server.client() as api:
+            signed_out = api.post("/auth/logout")
+    finally:
+        server.stop()
+    assert long_query.status_code == 200, long_query.text  # gunicorn's default refused 4 KiB
+    assert "8190" in _refused(too_long, 414, "uri-too-long")["detail"]
+    _refused(big_header, 431, "request-header-fields-too-large")
+    _refused(many, 431, "request-header-fields-too-large")
+    for answer in chunked.values():
+        _refused(answer, 413, "request-entity-too-large")
+    assert "nested too deep" in _refused(deep, 400, "malformed-json")["detail"]
+    assert signed_out.status_code == 204
+    assert signed_out.content == b""
+    assert "content-type" not in signed_out.headers

@@ -113,6 +113,11 @@ def test_a_pending_item_without_any_id_gets_a_stable_derived_id(
             '"currencycode": "EUR"}]}}',
             "decimal string",
         ),
+        (
+            '{"result": "success", "invoices": {"invoice": [{"id": 1, '
+            '"total": "9999999999999999999999999999.99", "currencycode": "EUR"}]}}',
+            "amount out of range",
+        ),
     ],
 )
 def test_a_bad_invoices_file_is_a_one_line_error_naming_it(

@@ -151,3 +151,58 @@ def test_minor_unit_arithmetic_matches_integer_arithmetic(a: int, b: int) -> Non
 @given(minor=st.integers(-(10**15), 10**15), currency=st.sampled_from(["EUR", "JPY", "BHD"]))
 def test_format_minor_agrees_with_money(minor: int, currency: str) -> None:
     assert format_minor(minor, currency) == Money.from_minor(minor, currency).format()
+
+
+# Range: every amount fits the BIGINT minor-unit columns, whatever text it came from.
+LARGEST_MINOR = 10**18 - 1  # the bound docs/api.md states
+CURRENCIES = st.sampled_from(["EUR", "JPY", "BHD", "CLF", "USD"])  # 2, 0, 3 and 4 decimals
+
+
+@pytest.mark.parametrize(
+    ("currency", "largest"),
+    [("EUR", "9999999999999999.99"), ("JPY", "999999999999999999"), ("BHD", "999999999999999.999")],
+)
+def test_the_largest_amount_is_18_digits_of_minor_units_either_way(
+    currency: str, largest: str
+) -> None:
+    assert Money.of(largest, currency).to_minor() == LARGEST_MINOR
+    assert Money.of("-" + largest, currency).to_minor() == -LARGEST_MINOR
+    assert Money.from_minor(LARGEST_MINOR, currency).format() == largest
+    for beyond in (
+        lambda: Money(Decimal(largest) + Decimal(1).scaleb(-minor_digits(currency)), currency),
+        lambda: Money.from_minor(LARGEST_MINOR + 1, currency),
+        lambda: Money.from_minor(-LARGEST_MINOR - 1, currency),
+        lambda: Money.rounded(Decimal(largest) + 1, currency),
+        lambda: Money.from_minor(LARGEST_MINOR, currency) + Money.from_minor(1, currency),
+    ):
+        with pytest.raises(MoneyError, match="out of range"):
+            beyond()
+
+
+def test_an_amount_beyond_decimal_precision_is_a_money_error_not_an_invalid_operation() -> None:
+    with pytest.raises(MoneyError, match="out of range"):
+        Money.of("9999999999999999999999999999.99", "EUR")
+    with pytest.raises(MoneyError, match="out of range"):
+        Money.rounded(Decimal("1" * 40 + ".555"), "EUR")
+
+
+@given(
+    sign=st.sampled_from(["", "-", "+"]),
+    whole=st.text("0123456789", min_size=1, max_size=40),
+    fraction=st.none() | st.text("0123456789", max_size=8),
+    currency=CURRENCIES,
+)
+def test_any_decimal_string_is_money_in_range_or_a_money_error(
+    sign: str, whole: str, fraction: str | None, currency: str
+) -> None:
+    text = sign + whole + ("" if fraction is None else "." + fraction)
+    try:
+        money = Money.of(text, currency)
+    except MoneyError:
+        exact = Decimal(text)
+        digits = minor_digits(currency)
+        fits = abs(exact.scaleb(digits)) <= LARGEST_MINOR
+        assert not fits or exact != exact.quantize(Decimal(1).scaleb(-digits))
+    else:
+        assert abs(money.to_minor()) <= LARGEST_MINOR
+        assert money.amount == Decimal(text)

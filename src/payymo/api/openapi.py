@@ -10,16 +10,18 @@ from pydantic.json_schema import models_json_schema
 from payymo import __version__
 from payymo.api.registry import ENDPOINTS, Endpoint, Limit
 from payymo.api.schemas import Problem
+from payymo.bodies import API_MAX_BODY_BYTES, MAX_DEPTH
 from payymo.errors import PROBLEM_MEDIA_TYPE
 
 REF = "#/components/schemas/{model}"
 _CONVERTER_SCHEMAS = {"uuid": {"type": "string", "format": "uuid"}, "int": {"type": "integer"}}
 _ERROR_TEXT = {
-    400: "Malformed request body",
+    400: f"Malformed JSON body, or nested deeper than {MAX_DEPTH} levels",
     401: "Missing, invalid or expired credentials",
     403: "Authenticated but not allowed",
     404: "No such object in this tenant",
     409: "Conflicts with the current state",
+    413: f"The body is larger than {API_MAX_BODY_BYTES // 1024} KiB",
     422: "Invalid fields, listed in `errors`",
     429: "Rate limited (by Payymo or the provider); see Retry-After",
     502: "The provider answered something unusable",
@@ -141,7 +143,7 @@ def _errors(ep: Endpoint) -> dict[str, Any]:
     if ep.path_params:
         codes.add(404)
     if ep.body is not None:
-        codes |= {400, 422}
+        codes |= {400, 413, 422}
     if ep.query is not None:
         codes.add(422)
     if ep.method in {"POST", "PUT", "PATCH", "DELETE"}:

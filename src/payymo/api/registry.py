@@ -25,8 +25,9 @@ from pydantic import BaseModel, ValidationError
 
 from payymo.api.context import Ctx, build_context
 from payymo.auth.principal import Permission
+from payymo.bodies import unstorable_text
 from payymo.errors import FieldError, ValidationFailed, field_errors_from_pydantic
-from payymo.http import json_body, unstorable_text
+from payymo.http import json_body
 
 API_PREFIX = "/api/v1"
 _CONVERTER_RE = re.compile(r"<(?:(?P<conv>[a-z]+):)?(?P<name>\w+)>")

@@ -10,7 +10,6 @@ from sqlalchemy import select
 from payymo.audit.models import ActorType
 from payymo.auth.models import ApiKey
 from payymo.auth.principal import Principal, key_permissions, user_permissions
-from payymo.auth.roles import Role
 from payymo.auth.tokens import AccessClaims, parse_opaque_token, verify_access_token
 from payymo.errors import Unauthorized
 from payymo.http import AppServices
@@ -49,13 +48,12 @@ def authenticate(app: AppServices, header: str) -> Principal:
     claims = access_claims(app, token)
     if claims is None:
         raise Unauthorized(detail="the access token is invalid or expired", headers=CHALLENGE)
-    role = Role(claims.role)
     return Principal(
         tenant_id=claims.tenant_id,
         kind=ActorType.USER,
         id=claims.user_id,
-        role=role,
-        permissions=user_permissions(role, platform_admin=claims.platform_admin),
+        role=claims.role,
+        permissions=user_permissions(claims.role, platform_admin=claims.platform_admin),
         limited=claims.limited,
     )
 

@@ -14,8 +14,11 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import jwt
+
+from payymo.auth.roles import Role
 
 ALGORITHM = "HS256"
 ISSUER = "payymo"
@@ -28,7 +31,7 @@ _OPAQUE_RE = re.compile(
 class AccessClaims:
     user_id: uuid.UUID
     tenant_id: uuid.UUID
-    role: str
+    role: Role
     platform_admin: bool
     limited: bool
     expires_at: datetime
@@ -82,22 +85,39 @@ def verify_access_token(token: str, *, secret: str) -> AccessClaims | None:
             # Expiry is judged by the caller against the app clock; PyJWT would judge `iat` by
             # the wall clock and refuse tokens from a server whose clock runs a second ahead.
             options={
-                "require": ["exp", "sub", "tid", "typ"],
+                "require": ["exp", "sub", "tid", "typ", "role"],
                 "verify_exp": False,
                 "verify_iat": False,
             },
         )
-        if claims["typ"] != "access":
-            return None
+    except jwt.PyJWTError:
+        return None
+    return _access_claims(claims)
+
+
+def _access_claims(claims: dict[str, Any]) -> AccessClaims | None:
+    """The claims as `issue_access_token` writes them, each of its type; None for anything else
+    (a token signed with the key by something else is invalid, not an error)."""
+    role, expires = claims["role"], claims["exp"]
+    flags = (claims.get("pa", False), claims.get("lim", False))
+    if (
+        claims["typ"] != "access"
+        or not isinstance(role, str)
+        or type(expires) is not int
+        or not all(type(flag) is bool for flag in flags)
+        or not all(isinstance(claims[name], str) for name in ("sub", "tid"))
+    ):
+        return None
+    try:
         return AccessClaims(
             user_id=uuid.UUID(claims["sub"]),
             tenant_id=uuid.UUID(claims["tid"]),
-            role=str(claims.get("role", "")),
-            platform_admin=bool(claims.get("pa", False)),
-            limited=bool(claims.get("lim", False)),
-            expires_at=datetime.fromtimestamp(claims["exp"], UTC),
+            role=Role(role),
+            platform_admin=flags[0],
+            limited=flags[1],
+            expires_at=datetime.fromtimestamp(expires, UTC),
         )
-    except (jwt.PyJWTError, ValueError, KeyError):
+    except (ValueError, OverflowError, OSError):  # no such role; not a UUID; a time out of range
         return None
 
 

@@ -20,7 +20,7 @@ from payymo.banking.provider import (
     Quota,
     Requisition,
 )
-from payymo.http import unstorable_text
+from payymo.bodies import unstorable_text
 from payymo.integrations.errors import ProviderBadResponse
 from payymo.money import Money, MoneyError
 

@@ -17,8 +17,6 @@ from payymo.banking.provider import ProviderTransaction, QuarantinedEntry, Quota
 from payymo.integrations.errors import ProviderBadResponse
 from payymo.money import Money, MoneyError, parse_amount
 
-MAX_MINOR = 2**63 - 1  # amount_minor is a BIGINT
-
 
 class AmountWire(Wire):
     amount: StrictStr
@@ -100,8 +98,6 @@ def transaction(raw: Any, status: TransactionStatus) -> ProviderTransaction:
         amount = Money(parse_amount(wire.transactionAmount.amount), wire.transactionAmount.currency)
     except MoneyError as exc:
         raise ProviderBadResponse(f"GoCardless sent an unusable amount: {exc}") from None
-    if abs(amount.to_minor()) > MAX_MINOR:
-        raise ProviderBadResponse("GoCardless sent an amount too large to be real")
     credit = amount.amount >= 0
     name = wire.debtorName if credit else wire.creditorName
     account = wire.debtorAccount if credit else wire.creditorAccount

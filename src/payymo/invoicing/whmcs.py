@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import ValidationError
 
-from payymo.http import unstorable_text
+from payymo.bodies import unstorable_text
 from payymo.integrations.errors import (
     ProviderAuthError,
     ProviderBadResponse,

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from payymo.integrations.errors import ProviderBadResponse
-from payymo.money import MoneyError, parse_currency
+from payymo.money import MAX_MINOR, MoneyError, parse_currency
 from payymo.payments.models import StripePaymentKind
 from payymo.payments.stripe_client import object_id
 
@@ -46,7 +46,7 @@ def _payment_values(charge: Mapping[str, Any], txn: Mapping[str, Any] | None) ->
     if txn is None and charge.get("balance_transaction") is not None:
         txn = expanded(charge["balance_transaction"], "charge.balance_transaction")
     # Before capture, and for failed charges, no money moved: no fee, no net.
-    fee, net = (_integer(txn, "fee"), _integer(txn, "net")) if txn else (0, 0)
+    fee, net = (_minor(txn, "fee"), _minor(txn, "net")) if txn else (0, 0)
     described = intent if isinstance(intent, Mapping) else charge
     captured = charge.get("captured") is True
     return {
@@ -58,10 +58,10 @@ def _payment_values(charge: Mapping[str, Any], txn: Mapping[str, Any] | None) ->
         "balance_transaction_id": string(txn, "id") if txn else None,
         "status": string(described, "status", limit=32),
         "currency": _currency(charge),
-        "amount_minor": _integer(charge, "amount_captured" if captured else "amount"),
+        "amount_minor": _minor(charge, "amount_captured" if captured else "amount"),
         "fee_minor": fee,
         "net_minor": net,
-        "refunded_minor": _integer(charge, "amount_refunded"),
+        "refunded_minor": _minor(charge, "amount_refunded"),
         "description": str(described.get("description") or ""),
         "metadata_": _kept_metadata(described.get("metadata")),
         "created_at_provider": _moment(described, "created"),
@@ -77,7 +77,7 @@ def payout_values(payout: Mapping[str, Any]) -> Values:
         "reconciliation_status": string(payout, "reconciliation_status", limit=32),
         "automatic": payout.get("automatic") is True,
         "currency": _currency(payout),
-        "amount_minor": _integer(payout, "amount"),
+        "amount_minor": _minor(payout, "amount"),
         "arrival_date": _day(payout, "arrival_date"),
         "statement_descriptor": descriptor[:64] if isinstance(descriptor, str) else None,
         "balance_transaction_id": _optional_id(payout.get("balance_transaction"), "payout.txn"),
@@ -96,9 +96,9 @@ def transaction_values(txn: Mapping[str, Any], payout_id: str) -> Values:
         "payout_id": payout_id,
         "status": string(txn, "status", limit=32),
         "currency": _currency(txn),
-        "amount_minor": _integer(txn, "amount"),
-        "fee_minor": _integer(txn, "fee"),
-        "net_minor": _integer(txn, "net"),
+        "amount_minor": _minor(txn, "amount"),
+        "fee_minor": _minor(txn, "fee"),
+        "net_minor": _minor(txn, "net"),
         "available_on": _moment(txn, "available_on") if available is not None else None,
         "created_at_provider": _moment(txn, "created"),
     }
@@ -136,6 +136,13 @@ def _integer(obj: Mapping[str, Any], name: str) -> int:
     value = obj.get(name)
     if isinstance(value, bool) or not isinstance(value, int):
         raise ProviderBadResponse(f"Stripe sent an object without an integer {name}")
+    return value
+
+
+def _minor(obj: Mapping[str, Any], name: str) -> int:
+    value = _integer(obj, name)
+    if abs(value) > MAX_MINOR:
+        raise ProviderBadResponse(f"Stripe sent an amount out of range: {name}")
     return value
 
 

@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 import orjson
 
 from payymo.money import (
+    MAX_MINOR,
     Money,
     MoneyError,
     format_minor,
@@ -68,7 +69,8 @@ def _minor(value: Any, currency: str) -> int:
         digits = minor_digits(currency)
         if (whole or fraction) and not fraction[digits:].strip("0"):
             minor = int(whole + fraction[:digits].ljust(digits, "0") or "0")
-            return -minor if sign == "-" else minor
+            if minor <= MAX_MINOR:
+                return -minor if sign == "-" else minor
     try:
         return Money(parse_amount(value), currency).to_minor()
     except MoneyError as exc:

@@ -183,21 +183,28 @@ def new_allocations(
 
 
 def _in_minor_units(currency: str, choices: list[AllocationChoice]) -> list[tuple[int, int]]:
-    try:
-        minor = [
-            (Money(c.amount, currency).to_minor(), Money(c.fee, currency).to_minor())
-            for c in choices
-        ]
-    except MoneyError as exc:
-        raise ValidationFailed(
-            detail="invalid allocation", errors=[FieldError("allocations", str(exc))]
-        ) from None
+    minor = [
+        (
+            _minor(c.amount, currency, f"allocations.{n}.amount"),
+            _minor(c.fee, currency, f"allocations.{n}.fee"),
+        )
+        for n, c in enumerate(choices)
+    ]
     if any(amount <= 0 or fee < 0 for amount, fee in minor):
         raise ValidationFailed(
             detail="invalid allocation",
             errors=[FieldError("allocations", "amounts must be positive and fees not negative")],
         )
     return minor
+
+
+def _minor(amount: Decimal, currency: str, where: str) -> int:
+    try:
+        return Money(amount, currency).to_minor()
+    except MoneyError as exc:
+        raise ValidationFailed(
+            detail="invalid allocation", errors=[FieldError(where, str(exc))]
+        ) from None
 
 
 def _check(

@@ -6,7 +6,6 @@ or a problem. Nothing is stored before all of it has passed.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -15,8 +14,8 @@ from typing import Any
 
 import stripe
 
+from payymo.bodies import parse_json, unstorable_text
 from payymo.errors import BadRequest, MalformedJson, ProblemError
-from payymo.http import unstorable_text
 from payymo.webhooks.signatures import verify_hmac_sha256_hex
 
 TOLERANCE_SECONDS = 300
@@ -144,19 +143,12 @@ def _stripe_summary(event: dict[str, Any]) -> dict[str, Any]:
 
 
 def _json_object(body: bytes) -> dict[str, Any]:
-    try:
-        value = json.loads(body, parse_constant=_no_constant)
-    except (ValueError, RecursionError) as exc:
-        raise MalformedJson(detail=f"the body is not valid JSON: {exc}"[:300]) from None
+    value = parse_json(body)
     if not isinstance(value, dict):
         raise MalformedJson(detail="the body is not a JSON object")
     if bad := unstorable_text(value):
         raise BadRequest(detail=f"{bad} contains a NUL character or an unpaired surrogate")
     return value
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
 
 
 def _text(document: dict[str, Any], key: str) -> str:

@@ -19,7 +19,7 @@ from payymo.api.ratelimit import client_ip
 from payymo.api.registry import endpoint
 from payymo.auth.principal import Permission
 from payymo.errors import ServiceUnavailable
-from payymo.http import services
+from payymo.http import request_body, services
 from payymo.webhooks.inbound import SIGNATURE_HEADERS
 from payymo.webhooks.models import InboundProvider
 from payymo.webhooks.receive import receive
@@ -42,13 +42,12 @@ inbound_webhooks_bp = Blueprint(
 @receiver_bp.post("/<any(stripe, gocardless, whmcs):provider>/<url_key>")
 def receive_webhook(provider: str, url_key: str) -> Response:
     with _per_address_limit():
-        request.max_content_length = MAX_BODY_BYTES
         try:
             receipt = receive(
                 services(),
                 provider=InboundProvider(provider),
                 url_key=url_key,
-                body=request.get_data(cache=False),
+                body=request_body(MAX_BODY_BYTES),
                 headers={name: request.headers.get(name, "") for name in SIGNATURE_HEADERS},
             )
         except OperationalError:  # the database is busy or away: the provider tries again

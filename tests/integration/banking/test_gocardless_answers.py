@@ -81,6 +81,7 @@ def fake_gocardless(transactions: Any) -> Callable[[httpx.Request], httpx.Respon
         {"transactionAmount": {"amount": 12.5, "currency": "EUR"}},  # a float, not a string
         {"transactionAmount": {"amount": "1e3", "currency": "EUR"}},
         {"transactionAmount": {"amount": "1.001", "currency": "EUR"}},
+        {"transactionAmount": {"amount": "9" * 28 + ".99", "currency": "EUR"}},  # beyond Decimal
         {"transactionAmount": {"amount": "5.00", "currency": "XXQ"}},
         {"transactionAmount": {"amount": "5.00", "currency": "EUR"}, "bookingDate": 1700000000},
         {"transactionAmount": {"amount": "5.00", "currency": "EUR"}, "debtorName": "A\x00B"},

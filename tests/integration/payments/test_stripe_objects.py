@@ -84,6 +84,11 @@ def test_a_charge_that_moved_no_money_has_no_fee_and_no_net() -> None:
         pytest.param({"currency": "xyz"}, id="an unknown currency"),
         pytest.param({"id": "ch_" + "x" * 80}, id="an id longer than our column"),
         pytest.param({"balance_transaction": "txn_1"}, id="an unexpanded balance transaction"),
+        pytest.param({"amount_captured": 10**18}, id="an amount no BIGINT column should hold"),
+        pytest.param(
+            {"balance_transaction": {"id": "txn_1", "amount": 2900, "fee": -(10**30), "net": 1}},
+            id="a fee beyond 64 bits",
+        ),
     ],
 )
 def test_what_does_not_fit_the_contract_is_a_bad_response(changes: dict[str, Any]) -> None:

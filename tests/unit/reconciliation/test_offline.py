@@ -46,6 +46,24 @@ def test_an_amount_is_read_exactly_as_money_reads_it(amount: str, currency: str)
         assert parse_transactions(body(amount, currency))[0].amount_minor == expected
 
 
+@pytest.mark.parametrize(
+    ("amount", "currency"),
+    [
+        ("9999999999999999999999999999.99", "EUR"),  # beyond Decimal's 28 digits
+        ("10000000000000000.00", "EUR"),  # one cent beyond 18 digits of minor units
+        ("-999999999999999.9999", "CLF"),  # in the shortcut's 15 digits, not in range
+    ],
+)
+def test_an_amount_beyond_what_can_be_stored_is_refused_naming_the_entry(
+    amount: str, currency: str
+) -> None:
+    with pytest.raises(InputError, match=r"^booked #1: amount out of range"):
+        parse_transactions(body(amount, currency))
+    row = {"id": "7", "total": amount, "currencycode": currency}
+    with pytest.raises(InputError, match=r"^invoice #1 \(id 7\) total: amount out of range"):
+        parse_invoices({"result": "success", "invoices": {"invoice": [row]}})
+
+
 def test_an_amount_that_is_not_a_string_is_refused_naming_the_entry() -> None:
     expected = r"^booked #1: amount must be a decimal string, got float$"
     with pytest.raises(InputError, match=expected):
