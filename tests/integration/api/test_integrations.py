@@ -3,6 +3,7 @@ the simulators over loopback, sync each, and find no plaintext secret in a datab
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -171,6 +172,36 @@ def test_the_sync_command_syncs_everything_and_reports_failures(
     assert "FAILED" in failed.stdout
     assert "whmcs" in failed.stdout.split("FAILED", 1)[1].splitlines()[0]
     assert "Traceback" not in failed.stderr
+
+
+def test_the_sync_command_prints_result_rows_on_stdout_by_slug_and_logs_on_stderr(
+    tmp_path: Path, providers: Providers
+) -> None:
+    url = f"sqlite:///{tmp_path / 'sync.db'}"
+    migrate.upgrade(url)
+    api = provider_api(url, providers)
+    owner, _ = connect_everything(api, providers)
+    env = process_env(url, providers, LOG_LEVEL="INFO")
+
+    done = subprocess.run(  # noqa: S603 - our own command
+        [str(Path(sys.executable).parent / "payymo"), "sync", "--tenant", owner.slug],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        cwd=tmp_path,
+    )
+
+    assert done.returncode == 0, done.stderr
+    *rows, total = done.stdout.splitlines()
+    assert [row.split()[:2] for row in rows] == [["ok", owner.slug]] * len(rows)
+    assert [row.split()[2] for row in rows] == ["whmcs", "stripe", "bank", "bank", "reconcile"]
+    assert total == f"{len(rows)} step(s), 0 failed"
+    logs = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
+    assert "stripe sync finished" in [entry["event"] for entry in logs]
+    assert {entry["level"] for entry in logs} <= {"info", "warning", "error"}
+    assert "whmcs.call" not in done.stdout + done.stderr  # a debug line, below INFO
 
 
 def test_a_disconnected_stripe_is_left_out_of_sync(sqlite_url: str, providers: Providers) -> None:
