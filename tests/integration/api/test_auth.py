@@ -402,7 +402,7 @@ def test_an_owner_without_mfa_under_the_mfa_policy_gets_a_token_only_for_enrolme
     owner = new_member(sqlite_api)
     viewer = owner.add_user(Role.VIEWER)
     client = sqlite_api.client()
-    policy = client.put(
+    policy = client.patch(
         "/api/v1/settings", json={"require_mfa_for_admins": True}, headers=owner.headers()
     )
     ok(policy)
