@@ -90,6 +90,19 @@ def test_a_patch_is_validated_like_a_put_and_changes_nothing_when_refused(
     assert ok(api.client().get(SETTINGS, headers=headers)) == before
 
 
+def test_a_complete_put_is_validated_by_the_settings_model(api: Api) -> None:
+    owner = new_member(api)
+    before = changed(api, owner)
+    headers = owner.headers()
+    body = {**before, "matching": {**before["matching"], "fee_tolerance": "-1"}}
+
+    refused = api.client().put(SETTINGS, json=body, headers=headers)
+
+    errors = problem(refused, 422, "validation-failed")["errors"]
+    assert [e["field"] for e in errors] == ["matching.fee_tolerance"]
+    assert ok(api.client().get(SETTINGS, headers=headers)) == before
+
+
 def test_the_api_document_describes_put_as_needing_every_field_and_patch_as_needing_none(
     api: Api,
 ) -> None:
