@@ -111,18 +111,11 @@ def test_an_overpayment_goes_to_review_suggesting_a_credit() -> None:
 
 
 @pytest.mark.parametrize(
-    ("currency", "paid", "owed", "surplus"),
-    [
-        ("EUR", 1500, 999, "5.01 EUR"),
-        ("JPY", 1500, 999, "501 JPY"),
-        ("BHD", 1500, 999, "0.501 BHD"),
-    ],
+    ("currency", "surplus"), [("EUR", "5.01 EUR"), ("JPY", "501 JPY"), ("BHD", "0.501 BHD")]
 )
-def test_an_overpayments_surplus_is_said_in_its_currency(
-    currency: str, paid: int, owed: int, surplus: str
-) -> None:
+def test_an_overpayments_surplus_is_said_in_its_currency(currency: str, surplus: str) -> None:
     decision = one(
-        tx("Invoice 1024", paid, currency=currency), invoice("1024", owed, currency=currency)
+        tx("Invoice 1024", 1500, currency=currency), invoice("1024", 999, currency=currency)
     )
     [reason] = [r for r in decision.reasons if r.code == "overpayment"]
     assert reason.text.endswith(f"credit the surplus of {surplus}")
