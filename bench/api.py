@@ -33,6 +33,7 @@ from payymo.auth.roles import Role
 from payymo.auth.services import create_user
 from payymo.db import Database
 from payymo.tenants.services import create_tenant, find_tenant_by_slug
+from payymo.text import search_text
 
 ADMIN_URL = os.environ.get(
     "PAYYMO_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -99,11 +100,14 @@ def load_transactions(
     columns = (
         "id, tenant_id, account_id, provider_transaction_id, content_hash, status, booking_date,"
         " value_date, transaction_date, amount_minor, currency, counterparty_name, remittance,"
-        " raw, created_at, updated_at"
+        " search_text, raw, created_at, updated_at"
     )
     with conn.cursor().copy(f"COPY bank_transactions ({columns}) FROM STDIN") as copy:
         for i in range(ROWS):
             day = start + timedelta(days=i * 1000 // ROWS)
+            amount = rng.randint(-50000, 150000)
+            payer = f"Customer {rng.randint(1, 5000)}"
+            remittance = f"Invoice {rng.randint(1000, 99999)}"
             copy.write_row(
                 (
                     uuid.uuid4(),
@@ -115,10 +119,11 @@ def load_transactions(
                     day,
                     day,
                     day,
-                    rng.randint(-50000, 150000),
+                    amount,
                     "EUR",
-                    f"Customer {rng.randint(1, 5000)}",
-                    f"Invoice {rng.randint(1000, 99999)}",
+                    payer,
+                    remittance,
+                    search_text(payer, remittance),
                     "{}",
                     now,
                     now,

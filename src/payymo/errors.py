@@ -82,6 +82,10 @@ class MfaRequired(ProblemError):
     status, slug, title = 401, "mfa-required", "A second factor is required"
 
 
+class MfaInvalid(ProblemError):
+    status, slug, title = 401, "mfa-invalid", "The second-factor code is wrong"
+
+
 class TooManyRequests(ProblemError):
     status, slug, title = 429, "too-many-requests", "Too many requests"
 

@@ -1,4 +1,5 @@
-"""Structured logging: JSON lines on stdout, with request and tenant context, no secrets."""
+"""Structured logging: JSON lines with request and tenant context, no secrets. Servers and
+workers log to stdout; the command line logs to stderr, keeping stdout for its results."""
 
 from __future__ import annotations
 
@@ -91,8 +92,9 @@ def json_formatter() -> logging.Formatter:
     )
 
 
-def configure_logging(level: str = "INFO") -> None:
-    """Send structlog and stdlib logging (werkzeug, gunicorn, alembic) to stdout as JSON."""
+def configure_logging(level: str = "INFO", *, to_stderr: bool = False) -> None:
+    """Send structlog and stdlib logging (werkzeug, gunicorn, alembic) to stdout (or stderr)
+    as JSON, below `level` dropped."""
     structlog.configure(
         # Level filtering first: below-level calls then cost almost nothing.
         processors=[
@@ -104,7 +106,7 @@ def configure_logging(level: str = "INFO") -> None:
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
-    handler = StdoutHandler()
+    handler = StderrHandler() if to_stderr else StdoutHandler()
     handler.setFormatter(json_formatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -135,6 +137,18 @@ class StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg] # generic 
     @property
     def stream(self) -> Any:
         return sys.stdout
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
+class StderrHandler(StdoutHandler):
+    """Writes to whatever `sys.stderr` is at the time (test capture included)."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
 
     @stream.setter
     def stream(self, _value: Any) -> None:

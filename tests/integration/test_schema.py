@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from payymo import migrate
-from payymo.db import tenant_owned_tables
+from payymo.db import Database, tenant_owned_tables
+from payymo.invoicing.models import Invoice, InvoiceStatus
 from payymo.models import Base
 from tests.conftest import PG_ADMIN_URL, require_postgres
+from tests.factories.banking import bank_account, bank_transaction
+from tests.factories.tenants import tenant
 
 
 def test_sqlite_schema_matches_the_models(sqlite_engine: sa.Engine) -> None:
@@ -86,6 +91,66 @@ def test_tenant_id_leads_an_index_on_every_tenant_table() -> None:
         tenant_id = table.columns["tenant_id"]
         assert not tenant_id.nullable
         assert [fk.column.table.name for fk in tenant_id.foreign_keys] == ["tenants"]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database of its own, migrated to head, on each backend in turn."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'fresh.db'}"
+        migrate.upgrade(url)
+        yield url
+        return
+    require_postgres()
+    name = f"payymo_fresh_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        migrate.upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_the_search_text_migration_fills_the_rows_already_there(fresh_url: str) -> None:
+    db = Database(fresh_url)
+    owners = [tenant(db), tenant(db)]
+    for n, owner in enumerate(owners):
+        with db.unit_of_work(owner.id) as session:
+            session.add(
+                Invoice(
+                    tenant_id=owner.id,
+                    whmcs_invoice_id=1044 + n,
+                    whmcs_client_id=7,
+                    client_name="Ana García",
+                    company_name="Peña SL",
+                    status=InvoiceStatus.UNPAID,
+                    currency="EUR",
+                    total_minor=100,
+                    balance_minor=100,
+                )
+            )
+            account = bank_account(session, tenant_id=owner.id)
+            bank_transaction(
+                session, account=account, counterparty_name="José", remittance="Factura 1044"
+            )
+    db.dispose()
+    migrate.downgrade(fresh_url, "0008")  # the rows as they were before the column existed
+    migrate.upgrade(fresh_url)
+
+    engine = sa.create_engine(fresh_url, poolclass=sa.pool.NullPool)
+    with engine.connect() as connection:
+        invoices = connection.execute(
+            sa.text("SELECT search_text FROM invoices ORDER BY whmcs_invoice_id")
+        ).scalars()
+        transactions = connection.execute(sa.text("SELECT search_text FROM bank_transactions"))
+        assert list(invoices) == ["1044\nANA GARCIA\nPENA SL", "1045\nANA GARCIA\nPENA SL"]
+        assert list(transactions.scalars()) == ["JOSE\nFACTURA 1044"] * 2
+    engine.dispose()
 
 
 def _tables(url: str) -> set[str]:

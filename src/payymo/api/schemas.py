@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar, cast
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from payymo.money import format_minor
 
 ItemT = TypeVar("ItemT")
+ModelT = TypeVar("ModelT", bound="ApiModel")
 
 
 class ApiModel(BaseModel):
@@ -52,3 +53,48 @@ class Problem(BaseModel):
     detail: str | None = None
     instance: str | None = None
     errors: list[FieldErrorOut] | None = None
+
+
+def every_field_required(model: type[ModelT], suffix: str) -> type[ModelT]:
+    """`model` with no defaults, for a full replace (PUT): a field left out is a 422 naming it,
+    not its default. Nested models alike; constraints and validators are `model`'s own. Named
+    after `model` (less a `Model` ending) and `suffix`."""
+    return cast(type[ModelT], _variant(model, suffix, required=True))
+
+
+def any_fields(model: type[ApiModel], suffix: str) -> type[ApiModel]:
+    """`model` with every field optional and no defaults, for a change (PATCH): only the fields
+    sent are set (`model_dump(exclude_unset=True)`). Types and constraints are checked, not
+    `model`'s validators: validate the changed whole with `model` itself."""
+    return _variant(model, suffix, required=False)
+
+
+def _variant(model: type[ApiModel], suffix: str, *, required: bool) -> type[ApiModel]:
+    fields: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        annotation: Any = info.annotation
+        if isinstance(annotation, type) and issubclass(annotation, ApiModel):
+            annotation = _variant(annotation, suffix, required=required)
+        if info.metadata:
+            annotation = Annotated[(annotation, *info.metadata)]
+        if required:
+            field: Any = Field(description=info.description, examples=info.examples)
+        else:
+            field = Field(
+                None,
+                description=info.description,
+                examples=info.examples,
+                json_schema_extra=_no_default,
+            )
+        fields[name] = (annotation, field)
+    return create_model(
+        model.__name__.removesuffix("Model") + suffix,
+        __base__=model if required else ApiModel,
+        __doc__=model.__doc__,
+        **fields,
+    )
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    # Left out means unchanged, not null: the document shows no default.
+    schema.pop("default", None)

@@ -22,7 +22,7 @@ from payymo.auth.models import RefreshToken, User
 from payymo.auth.passwords import hash_password, verify_password
 from payymo.auth.roles import Role
 from payymo.auth.tokens import issue_access_token, new_opaque_token, parse_opaque_token, token_hash
-from payymo.errors import MfaRequired, TooManyRequests, Unauthorized
+from payymo.errors import FieldError, MfaInvalid, MfaRequired, TooManyRequests, Unauthorized
 from payymo.http import AppServices
 from payymo.metrics import AUTH_FAILURES
 from payymo.tenants import repository as tenants_repo
@@ -32,6 +32,7 @@ BASE_LOCKOUT = timedelta(seconds=30)
 MAX_LOCKOUT = timedelta(hours=1)
 REFRESH_KIND = "rt"
 BAD_CREDENTIALS = "the workspace, email or password is wrong"
+_CODE_NAMES = {"otp": "code from your authenticator app", "recovery_code": "recovery code"}
 # Verified against when no user matches, so unknown emails take as long as wrong passwords.
 _DUMMY_HASH = hash_password("payymo-timing-equaliser")
 
@@ -121,11 +122,19 @@ def _check_user(
             credentials.recovery_code and mfa.use_recovery_code(user, credentials.recovery_code)
         )
         if not ok:
-            return _failed(session, user, now, "bad_otp")
+            # Only the right password reaches this step, so saying the code is wrong tells the
+            # caller nothing the mfa-required answer had not told them already.
+            _failed(session, user, now, "bad_otp")
+            field = "otp" if credentials.otp else "recovery_code"
+            return MfaInvalid(
+                detail=f"the {_CODE_NAMES[field]} is wrong or was already used",
+                errors=[FieldError(field, "wrong or already used", code="mfa_invalid")],
+            )
     return None
 
 
 def _failed(session: Session, user: User, now: datetime, reason: str) -> Exception:
+    """Count a failed sign-in (locking the user after too many) and return its answer."""
     AUTH_FAILURES.labels(reason=reason).inc()
     user.failed_login_count += 1
     lock = lockout_for(user.failed_login_count)

@@ -67,7 +67,8 @@ def _session_response(signed: sessions.SignedIn) -> Response:
     response=SessionOut,
     limit=Limit.AUTH,
     description="Returns a 15-minute access token and sets the rotating refresh-token "
-    "cookie. 401 `mfa-required` asks for `otp`; 429 means locked out (Retry-After).",
+    "cookie. 401 `mfa-required` asks for `otp`, 401 `mfa-invalid` says the code is wrong; "
+    "429 means locked out (Retry-After).",
 )
 def login(ctx: Ctx, body: LoginIn) -> Response:
     credentials = sessions.Credentials(

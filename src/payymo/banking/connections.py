@@ -28,10 +28,11 @@ from payymo.banking.provider import (
 )
 from payymo.errors import FieldError, NotFound, ValidationFailed
 from payymo.http import AppServices
-from payymo.integrations.errors import ProviderBadResponse
+from payymo.integrations.errors import ProviderBadResponse, ProviderRejected
 from payymo.invoicing.models import ConnectionStatus
 
 PROVIDER = "gocardless"
+PROVIDER_NAMES = {"gocardless": "GoCardless"}
 # History fetched by the first sync; more is rarely useful for open invoices and some banks
 # want a separate consent beyond 90 days.
 DEFAULT_HISTORY_DAYS = 90
@@ -176,7 +177,7 @@ class _Consent:
 
 def _request_consent(provider: BankProvider, institution_id: str, redirect_url: str) -> _Consent:
     """An agreement on the bank's best terms and a requisition (the user's link) for it."""
-    institution = provider.institution(institution_id)
+    institution = _institution(provider, institution_id)
     agreement = provider.create_agreement(
         institution_id=institution.id,
         max_historical_days=min(DEFAULT_HISTORY_DAYS, institution.transaction_total_days),
@@ -193,6 +194,27 @@ def _request_consent(provider: BankProvider, institution_id: str, redirect_url: 
     if requisition.reference != reference or not requisition.link:
         raise ProviderBadResponse("the provider's consent request lacks our reference or a link")
     return _Consent(requisition, agreement, institution.name)
+
+
+def _institution(provider: BankProvider, institution_id: str) -> Institution:
+    """The bank `institution_id` names, or a 422 on that field if the provider has none."""
+    try:
+        return provider.institution(institution_id)
+    except ProviderRejected as exc:
+        if exc.status != 404:
+            raise
+    name = PROVIDER_NAMES.get(provider.name, provider.name)
+    raise ValidationFailed(
+        detail=f"{name} has no bank with id {institution_id!r}",
+        errors=[
+            FieldError(
+                "institution_id",
+                "no such bank: GET /api/v1/integrations/bank/institutions?country=XX lists the "
+                "banks of a country with their ids",
+                code="unknown_institution",
+            )
+        ],
+    )
 
 
 def _new_connection(tenant_id: uuid.UUID, provider: str, consent: _Consent) -> BankConnection:

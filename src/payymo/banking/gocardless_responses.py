@@ -117,7 +117,9 @@ def describe(status: int, body: dict[str, Any]) -> str:
     """A one-line account of a GoCardless error body, plain or keyed by field."""
     if isinstance(body.get("summary"), str):
         detail = body.get("detail")
-        text = f"{body['summary']}: {detail}" if isinstance(detail, str) and detail else ""
+        # GoCardless often repeats the summary as the detail ("Not found.": "Not found.").
+        repeated = not isinstance(detail, str) or detail.strip() in ("", body["summary"].strip())
+        text = "" if repeated else f"{body['summary']}: {detail}"
         return f"GoCardless answered {status}: {text or body['summary']}"[:500]
     fields = []
     for name, value in body.items():

@@ -7,11 +7,12 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, event, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from payymo.db import Base, TenantOwned, str_enum
 from payymo.invoicing.models import ConnectionStatus
+from payymo.text import search_text
 
 
 class RequisitionStatus(StrEnum):
@@ -134,6 +135,14 @@ class BankTransaction(TenantOwned, Base):
     end_to_end_id: Mapped[str | None] = mapped_column(String(128), default=None)
     bank_transaction_code: Mapped[str | None] = mapped_column(String(64), default=None)
     raw: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # What `q` finds it by (payer, remittance), folded; kept on every write.
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+
+@event.listens_for(BankTransaction, "before_insert")
+@event.listens_for(BankTransaction, "before_update")
+def _keep_search_text(_mapper: Any, _connection: Any, tx: BankTransaction) -> None:
+    tx.search_text = search_text(tx.counterparty_name, tx.remittance)
 
 
 class ProviderCallScope(StrEnum):

@@ -9,7 +9,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Integer, Select, Uuid, bindparam, or_, select, update
+from sqlalchemy import ColumnElement, Integer, Select, Uuid, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from payymo.api.pagination import (
@@ -25,6 +25,7 @@ from payymo.banking.schemas import TransactionFilters
 from payymo.db import is_postgresql
 from payymo.money import minor_digits, parse_amount
 from payymo.reconciliation.models import Allocation, Decision
+from payymo.text import ESCAPE, contains_pattern
 
 
 class TransactionRow(NamedTuple):
@@ -119,7 +120,7 @@ _CONDITIONS: dict[str, ColumnElement[bool]] = {
     "amount_max": _TX.amount_minor <= bindparam("amount_max"),
     "credit": _TX.amount_minor >= 0,
     "debit": _TX.amount_minor < 0,
-    "q": or_(_TX.remittance.ilike(bindparam("q")), _TX.counterparty_name.ilike(bindparam("q"))),
+    "q": _TX.search_text.like(bindparam("q"), escape=ESCAPE),
 }
 
 
@@ -135,7 +136,7 @@ def _filters(tenant_id: uuid.UUID, f: TransactionFilters) -> tuple[tuple[str, ..
         ("currency", f.currency.upper() if f.currency else None),
         ("amount_min", _minor(f.amount_min, f.currency) if f.amount_min is not None else None),
         ("amount_max", _minor(f.amount_max, f.currency) if f.amount_max is not None else None),
-        ("q", f"%{f.q.replace('%', '').replace('_', '')}%" if f.q else None),
+        ("q", contains_pattern(f.q) if f.q else None),
     ):
         if value is not None:
             shape.append(name)

@@ -136,7 +136,11 @@ class TransactionFilters(ApiModel):
     amount_min: str | None = Field(default=None, max_length=32, description="Decimal string")
     amount_max: str | None = Field(default=None, max_length=32, description="Decimal string")
     currency: str | None = Field(default=None, min_length=3, max_length=3)
-    q: str | None = Field(default=None, max_length=200, description="Text in payer or reference")
+    q: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Text in the payer's name or the reference; case and accents are ignored",
+    )
 
     @field_validator("amount_min", "amount_max")
     @classmethod

@@ -57,9 +57,15 @@ def one_line_errors(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def load_settings() -> Settings:
+    """The settings, with logging set up for a command: JSON lines on stderr from LOG_LEVEL up,
+    so that stdout holds only the command's results. Until this runs structlog's default
+    prints every event, debug included, on stdout."""
+    from payymo.logs import configure_logging  # noqa: PLC0415
     from payymo.settings import load_settings as load  # noqa: PLC0415
 
-    return load()
+    settings = load()
+    configure_logging(settings.log_level, to_stderr=True)
+    return settings
 
 
 def database(settings: Settings) -> Database:
@@ -88,11 +94,12 @@ def resolve_tenant(db: Database, ref: str) -> Tenant:
     return tenant
 
 
-def tenants_named(db: Database, ref: str | None) -> list[uuid.UUID]:
-    """The tenant `ref` names (slug or id), or every tenant when it is None."""
+def tenants_named(db: Database, ref: str | None) -> dict[uuid.UUID, str]:
+    """The tenant `ref` names (slug or id), or every tenant when it is None: id -> slug."""
     if ref is not None:
-        return [resolve_tenant(db, ref).id]
+        found = resolve_tenant(db, ref)
+        return {found.id: found.slug}
     from payymo.tenants import repository  # noqa: PLC0415
 
     with db.unit_of_work() as session:
-        return [tenant.id for tenant in repository.all_tenants(session)]
+        return {tenant.id: tenant.slug for tenant in repository.all_tenants(session)}

@@ -30,11 +30,9 @@ def sync(tenant_ref: str | None, account_id: uuid.UUID | None) -> None:
     if account_id is not None and tenant_ref is None:
         raise CliConfigError("--account needs --tenant")
     app = build_services(load_settings())
-    tenant_ids = tenants_named(app.db, tenant_ref)
+    slugs = tenants_named(app.db, tenant_ref)
     steps = [
-        (t, step)
-        for t in tenant_ids
-        for step in sync_all.plan(app, tenant_id=t, account_id=account_id)
+        (t, step) for t in slugs for step in sync_all.plan(app, tenant_id=t, account_id=account_id)
     ]
     results = []
     with click.progressbar(
@@ -42,9 +40,11 @@ def sync(tenant_ref: str | None, account_id: uuid.UUID | None) -> None:
     ) as bar:
         for tenant_id, step in bar:
             results.append(sync_all.run_step(tenant_id, step))
+    width = max((len(slug) for slug in slugs.values()), default=0)
     for result in results:
         mark = "ok    " if result.ok else "FAILED"
-        click.echo(f"{mark} {str(result.tenant_id)[:8]} {result.step:<28} {result.summary}")
+        slug = slugs[result.tenant_id]
+        click.echo(f"{mark} {slug:<{width}} {result.step:<28} {result.summary}")
     failed = sum(not r.ok for r in results)
     click.echo(f"{len(results)} step(s), {failed} failed")
     if failed:
@@ -61,17 +61,17 @@ def post(tenant_ref: str | None) -> None:
     from payymo.reconciliation import posting  # noqa: PLC0415
 
     app = build_services(load_settings())
-    tenant_ids = tenants_named(app.db, tenant_ref)
+    slugs = tenants_named(app.db, tenant_ref)
     failed = 0
-    with click.progressbar(tenant_ids, label="posting", file=sys.stderr) as bar:
-        for tenant_id in bar:
+    with click.progressbar(list(slugs.items()), label="posting", file=sys.stderr) as bar:
+        for tenant_id, slug in bar:
             try:
                 run = posting.post_due(app, tenant_id=tenant_id)
             except NotFound:
                 continue  # no WHMCS connection: nothing can be owed to it
             failed += run.failed
             click.echo(
-                f"{str(tenant_id)[:8]} posted {run.posted}, already in WHMCS "
+                f"{slug} posted {run.posted}, already in WHMCS "
                 f"{run.already_there}, failed {run.failed}"
             )
             for error in run.errors:
@@ -112,7 +112,7 @@ def reconcile(
     with collector_paused():
         lines = _reconcile_files(invoices_path, transaction_paths, rules_path, out_path)
     for line in lines:
-        click.echo(line, err=True)
+        click.echo(line)
 
 
 def _reconcile_files(

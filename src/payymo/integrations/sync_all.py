@@ -66,7 +66,8 @@ def live_connections(app: AppServices, *, tenant_id: uuid.UUID) -> tuple[bool, b
 
 def _decided(result: RunResult) -> str:
     counts = ", ".join(f"{status} {n}" for status, n in sorted(result.by_status.items()))
-    return f"decided {result.decided} ({counts})"
+    stored = f"decided {result.decided}" + (f" ({counts})" if counts else "")
+    return f"{stored}; {result.in_review} in review"
 
 
 def _live(connection: WhmcsConnection | StripeConnection | None) -> bool:

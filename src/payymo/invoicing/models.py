@@ -6,10 +6,11 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Index, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from payymo.db import Base, TenantOwned, str_enum
+from payymo.text import search_text
 
 
 class ConnectionStatus(StrEnum):
@@ -76,3 +77,16 @@ class Invoice(TenantOwned, Base):
     payment_method: Mapped[str] = mapped_column(String(64), default="")
     raw: Mapped[dict[str, Any]] = mapped_column(default=dict)
     synced_at: Mapped[datetime | None] = mapped_column(default=None)
+    # What `q` finds it by (WHMCS id, number, client, company), folded; kept on every write.
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+
+@event.listens_for(Invoice, "before_insert")
+@event.listens_for(Invoice, "before_update")
+def _keep_search_text(_mapper: Any, _connection: Any, invoice: Invoice) -> None:
+    invoice.search_text = search_text(
+        str(invoice.whmcs_invoice_id),
+        invoice.invoice_num,
+        invoice.client_name,
+        invoice.company_name,
+    )

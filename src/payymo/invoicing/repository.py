@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from payymo.api.pagination import keyset_page, parse_int, parse_uuid
 from payymo.invoicing.models import Invoice
 from payymo.invoicing.schemas import InvoiceQuery
+from payymo.text import ESCAPE, contains_pattern
 
 
 def invoice(session: Session, tenant_id: uuid.UUID, invoice_id: uuid.UUID) -> Invoice | None:
@@ -27,14 +28,9 @@ def invoice_page(
     if query.client_id is not None:
         q = q.where(Invoice.whmcs_client_id == query.client_id)
     if query.q:
-        pattern = f"%{query.q.replace('%', '').replace('_', '')}%"
-        q = q.where(
-            or_(
-                Invoice.invoice_num.ilike(pattern),
-                Invoice.client_name.ilike(pattern),
-                Invoice.company_name.ilike(pattern),
-            )
-        )
+        # "#1044" is how WHMCS shows invoice 1044.
+        pattern = contains_pattern(query.q.strip().removeprefix("#"))
+        q = q.where(Invoice.search_text.like(pattern, escape=ESCAPE))
     return keyset_page(
         session,
         q,

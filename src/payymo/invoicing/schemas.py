@@ -53,4 +53,9 @@ class InvoicePage(Page[InvoiceOut]):
 class InvoiceQuery(PageQuery):
     status: InvoiceStatus | None = None
     client_id: int | None = Field(default=None, ge=0, le=2**53, description="WHMCS client id")
-    q: str | None = Field(default=None, max_length=200, description="Number, client or company")
+    q: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Part of the WHMCS invoice id (#1044 too) or number, the client or the "
+        "company; case and accents are ignored",
+    )

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from payymo.banking.models import BankTransaction, TransactionStatus
 from payymo.invoicing.models import Invoice
 from payymo.payments.models import StripePayment, StripePayout
-from payymo.reconciliation.models import Allocation, Decision, Posting, PostingStatus
+from payymo.reconciliation.models import (
+    Allocation,
+    Decision,
+    DecisionState,
+    DecisionStatus,
+    Posting,
+    PostingStatus,
+)
 
 
 def invoices(session: Session, tenant_id: uuid.UUID) -> list[Invoice]:
@@ -40,6 +47,21 @@ def current_decisions(session: Session, tenant_id: uuid.UUID) -> dict[uuid.UUID,
         .with_for_update()
     )
     return {d.bank_transaction_id: d for d in rows if d.bank_transaction_id is not None}
+
+
+def open_review(tenant_id: uuid.UUID) -> Select[Decision]:
+    """The review queue: current decisions a person has yet to settle."""
+    return select(Decision).where(
+        Decision.tenant_id == tenant_id,
+        Decision.is_current.is_(True),
+        Decision.status == DecisionStatus.REVIEW,
+        Decision.state == DecisionState.PROPOSED,
+    )
+
+
+def open_review_count(session: Session, tenant_id: uuid.UUID) -> int:
+    count = session.scalar(select(func.count()).select_from(open_review(tenant_id).subquery()))
+    return count or 0
 
 
 def allocations_of(

@@ -24,7 +24,6 @@ from payymo.reconciliation.models import (
     Allocation,
     Decision,
     DecisionState,
-    DecisionStatus,
     Posting,
 )
 from payymo.reconciliation.subjects import Subject, queue_posting, subject_of
@@ -41,12 +40,7 @@ def review_page(
     app: AppServices, *, tenant_id: uuid.UUID, page: PageQuery
 ) -> tuple[list[tuple[Decision, list[Allocation]]], str | None]:
     """Open review items, newest first, with their suggested allocations."""
-    query = select(Decision).where(
-        Decision.tenant_id == tenant_id,
-        Decision.is_current.is_(True),
-        Decision.status == DecisionStatus.REVIEW,
-        Decision.state == DecisionState.PROPOSED,
-    )
+    query = repository.open_review(tenant_id)
     with app.db.unit_of_work(tenant_id) as session:
         rows: list[Decision]
         rows, cursor = keyset_page(

@@ -8,7 +8,9 @@ One run, in one database transaction (runs of a tenant queue behind a lock on it
 3. Stripe: every card payment is decided on Stripe's side (metadata, description, customer).
 Invoices go into the engine with what Payymo has already applied to them but WHMCS's snapshot
 does not show yet taken off their balance, so a later payment cannot claim the same money.
-Storing follows `storing.py`: running twice changes nothing.
+Storing follows `storing.py`: running twice changes nothing. A run's counts are what it stored
+(a payment whose decision stays as it was, or was settled by a person, is `unchanged`), and
+the review queue as the run leaves it.
 """
 
 from __future__ import annotations
@@ -46,9 +48,10 @@ PAID_OUT = ("paid", "in_transit")
 
 @dataclass(frozen=True)
 class RunResult:
-    decided: int
-    unchanged: int
-    by_status: dict[str, int]
+    decided: int  # decisions this run stored (new, or replacing a proposed one)
+    unchanged: int  # payments whose current decision stays
+    by_status: dict[str, int]  # the `decided` by status; they add up to it
+    in_review: int  # decisions waiting for a person after the run: what the review queue lists
 
 
 def run_reconciliation(app: AppServices, *, tenant_id: uuid.UUID) -> RunResult:
@@ -73,11 +76,11 @@ def run_reconciliation(app: AppServices, *, tenant_id: uuid.UUID) -> RunResult:
         )
         decisions = _set_payouts_apart(session, tenant_id, transactions, decisions)
         current = repository.current_decisions(session, tenant_id)
-        changed = 0
+        stored: Counter[str] = Counter()
         for decision in decisions:
             tx = transactions[uuid.UUID(decision.transaction_id)]
             target = Target(tx.id, None, bank_subject(session, tx))
-            changed += store(
+            if store(
                 session,
                 tenant_id,
                 target,
@@ -85,7 +88,8 @@ def run_reconciliation(app: AppServices, *, tenant_id: uuid.UUID) -> RunResult:
                 existing=current.get(tx.id),
                 invoices=by_whmcs_id,
                 policy=policy,
-            )
+            ):
+                stored[decision.status.value] += 1
 
         payments = {p.id: p for p in repository.stripe_payments(session, tenant_id)}
         card_decisions = decide_card_payments(
@@ -96,7 +100,7 @@ def run_reconciliation(app: AppServices, *, tenant_id: uuid.UUID) -> RunResult:
         for decision in card_decisions:
             payment = payments[uuid.UUID(decision.transaction_id)]
             target = Target(None, payment.id, stripe_subject(payment, gateway))
-            changed += store(
+            if store(
                 session,
                 tenant_id,
                 target,
@@ -104,10 +108,15 @@ def run_reconciliation(app: AppServices, *, tenant_id: uuid.UUID) -> RunResult:
                 existing=current_cards.get(payment.id),
                 invoices=by_whmcs_id,
                 policy=policy,
-            )
-        everything = decisions + card_decisions
-        counts = Counter(d.status.value for d in everything)
-        return RunResult(changed, len(everything) - changed, dict(counts))
+            ):
+                stored[decision.status.value] += 1
+        decided = stored.total()
+        return RunResult(
+            decided=decided,
+            unchanged=len(decisions) + len(card_decisions) - decided,
+            by_status=dict(stored),
+            in_review=repository.open_review_count(session, tenant_id),
+        )
 
 
 def _set_payouts_apart(

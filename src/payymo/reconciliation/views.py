@@ -22,9 +22,12 @@ reconciliation_bp = Blueprint("reconciliation", __name__, url_prefix="/api/v1/re
 
 
 class RunOut(ApiModel):
-    decided: int
-    unchanged: int
-    by_status: dict[str, int]
+    decided: int = Field(description="Decisions this run stored: new, or replacing a proposed one")
+    unchanged: int = Field(
+        description="Payments whose decision stays: the same answer, or settled by a person"
+    )
+    by_status: dict[str, int] = Field(description="The decisions stored, by status")
+    in_review: int = Field(description="Decisions waiting for a person now: what GET /review lists")
 
 
 @endpoint(
@@ -35,12 +38,18 @@ class RunOut(ApiModel):
     permission=Permission.RECONCILE,
     response=RunOut,
     limit=Limit.EXPENSIVE,
-    description="Stores a decision per booked transaction; applied decisions are never "
-    "changed, and running twice changes nothing. Nothing is posted yet.",
+    description="Stores a decision per booked transaction whose answer changed; applied, "
+    "rejected or reversed decisions are never changed, and running twice changes nothing. "
+    "The counts are what this run stored; `in_review` is the review queue it leaves.",
 )
 def run(ctx: Ctx) -> RunOut:
     result = services.run_reconciliation(ctx.services, tenant_id=ctx.caller.tenant_id)
-    return RunOut(decided=result.decided, unchanged=result.unchanged, by_status=result.by_status)
+    return RunOut(
+        decided=result.decided,
+        unchanged=result.unchanged,
+        by_status=result.by_status,
+        in_review=result.in_review,
+    )
 
 
 class PostRunOut(ApiModel):

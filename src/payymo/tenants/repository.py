@@ -13,8 +13,10 @@ from payymo.db import set_tenant
 from payymo.tenants.models import Tenant
 
 
-def get(session: Session, tenant_id: uuid.UUID) -> Tenant | None:
-    return session.scalars(select(Tenant).where(Tenant.id == tenant_id)).one_or_none()
+def get(session: Session, tenant_id: uuid.UUID, *, lock: bool = False) -> Tenant | None:
+    """The tenant; with `lock`, its row is locked until the transaction ends."""
+    query = select(Tenant).where(Tenant.id == tenant_id)
+    return session.scalars(query.with_for_update() if lock else query).one_or_none()
 
 
 def find_by_slug(session: Session, slug: str) -> Tenant | None:

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from pydantic import Field, field_validator
 
-from payymo.api.schemas import ApiModel
+from payymo.api.schemas import ApiModel, any_fields, every_field_required
 from payymo.money import MoneyError, parse_amount, parse_currency
 from payymo.tenants.models import TenantStatus
 
@@ -102,6 +102,12 @@ class TenantSettingsModel(ApiModel):
         default=False, description="Owners and admins must use MFA to sign in"
     )
     matching: MatchingRules = Field(default_factory=MatchingRules)
+
+
+# PUT replaces the settings as a whole, so it needs every field; PATCH changes the fields it
+# names. Both end validated by TenantSettingsModel itself.
+TenantSettingsIn = every_field_required(TenantSettingsModel, "In")
+TenantSettingsPatch = any_fields(TenantSettingsModel, "Patch")
 
 
 class DeleteTenantIn(ApiModel):

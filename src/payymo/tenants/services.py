@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import IO
+from typing import IO, Any
 
+from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from payymo.audit.services import Actor, record
 from payymo.db import Database
-from payymo.errors import Conflict, FieldError, NotFound, ValidationFailed
+from payymo.errors import (
+    Conflict,
+    FieldError,
+    NotFound,
+    ValidationFailed,
+    field_errors_from_pydantic,
+)
 from payymo.http import AppServices
 from payymo.money import MoneyError, parse_currency
 from payymo.tenants import gdpr, repository
@@ -118,22 +126,62 @@ def replace_settings(
 ) -> TenantSettingsModel:
     """Replace the tenant's settings (matching rules included) as a whole."""
     with app.db.unit_of_work(tenant_id) as session:
-        tenant = repository.get(session, tenant_id)
-        if tenant is None:
-            raise NotFound(detail="no such tenant")
-        before = dict(tenant.settings)
-        tenant.settings = settings.model_dump(mode="json")
-        record(
-            session,
-            tenant_id=tenant_id,
-            actor=actor,
-            action="tenant.settings_changed",
-            object_type="tenant",
-            object_id=tenant_id,
-            before=before,
-            after=tenant.settings,
-        )
+        _store_settings(session, _locked(session, tenant_id), actor, settings)
     return settings
+
+
+def change_settings(
+    app: AppServices, *, tenant_id: uuid.UUID, actor: Actor, changes: dict[str, Any]
+) -> TenantSettingsModel:
+    """Change only the settings in `changes` (within `matching`, only the rules it names; a
+    list is replaced whole); the result is validated as a whole, like a replace."""
+    with app.db.unit_of_work(tenant_id) as session:
+        tenant = _locked(session, tenant_id)
+        current = TenantSettingsModel.model_validate(tenant.settings).model_dump(mode="json")
+        try:
+            settings = TenantSettingsModel.model_validate(_merged(current, changes))
+        except ValidationError as exc:
+            raise ValidationFailed(
+                detail="the settings are not valid",
+                errors=field_errors_from_pydantic(exc.errors(include_url=False)),  # type: ignore[arg-type]
+            ) from None
+        _store_settings(session, tenant, actor, settings)
+    return settings
+
+
+def _merged(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(current)
+    for name, value in changes.items():
+        if isinstance(value, dict) and isinstance(current.get(name), dict):
+            merged[name] = _merged(current[name], value)
+        else:
+            merged[name] = value
+    return merged
+
+
+def _locked(session: Session, tenant_id: uuid.UUID) -> Tenant:
+    """The tenant's row, locked: two changes of its settings take turns, none lost."""
+    tenant = repository.get(session, tenant_id, lock=True)
+    if tenant is None:
+        raise NotFound(detail="no such tenant")
+    return tenant
+
+
+def _store_settings(
+    session: Session, tenant: Tenant, actor: Actor, settings: TenantSettingsModel
+) -> None:
+    before = dict(tenant.settings)
+    tenant.settings = settings.model_dump(mode="json")
+    record(
+        session,
+        tenant_id=tenant.id,
+        actor=actor,
+        action="tenant.settings_changed",
+        object_type="tenant",
+        object_id=tenant.id,
+        before=before,
+        after=tenant.settings,
+    )
 
 
 def export_tenant(app: AppServices, *, tenant_id: uuid.UUID, actor: Actor) -> IO[bytes]:

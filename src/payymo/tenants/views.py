@@ -6,13 +6,16 @@ from flask import Blueprint, Response, send_file
 
 from payymo.api.context import Ctx
 from payymo.api.registry import Limit, endpoint
+from payymo.api.schemas import ApiModel
 from payymo.auth.principal import Permission
 from payymo.tenants import services
 from payymo.tenants.schemas import (
     DeleteTenantIn,
     TenantList,
     TenantOut,
+    TenantSettingsIn,
     TenantSettingsModel,
+    TenantSettingsPatch,
     TenantUpdateIn,
 )
 
@@ -105,12 +108,34 @@ def get_settings(ctx: Ctx) -> TenantSettingsModel:
     "",
     summary="Replace the tenant settings",
     permission=Permission.ADMIN,
-    body=TenantSettingsModel,
+    body=TenantSettingsIn,
     response=TenantSettingsModel,
+    description="A full replace: every field is required (a missing one is a 422 naming it). "
+    "PATCH changes only the fields it sends.",
 )
 def replace_settings(ctx: Ctx, body: TenantSettingsModel) -> TenantSettingsModel:
     return services.replace_settings(
         ctx.services, tenant_id=ctx.caller.tenant_id, actor=ctx.caller.actor, settings=body
+    )
+
+
+@endpoint(
+    settings_bp,
+    "PATCH",
+    "",
+    summary="Change some tenant settings",
+    permission=Permission.ADMIN,
+    body=TenantSettingsPatch,
+    response=TenantSettingsModel,
+    description="Only the fields sent change (within `matching`, only the rules sent; a list "
+    "is replaced whole). The result is validated like a PUT; unknown fields are a 422.",
+)
+def change_settings(ctx: Ctx, body: ApiModel) -> TenantSettingsModel:
+    return services.change_settings(
+        ctx.services,
+        tenant_id=ctx.caller.tenant_id,
+        actor=ctx.caller.actor,
+        changes=body.model_dump(mode="json", exclude_unset=True),
     )
 
 

@@ -103,7 +103,11 @@ def reconcile_task(app: AppServices, tenant_id: uuid.UUID | None, ids: list[str]
     result = run_reconciliation(app, tenant_id=tenant)
     if posting.has_due(app, tenant_id=tenant):
         send(POST, tenant)
-    return {"decided": result.decided, "by_status": result.by_status}
+    return {
+        "decided": result.decided,
+        "by_status": result.by_status,
+        "in_review": result.in_review,
+    }
 
 
 @payymo_task(POST, queue="post")

@@ -18,6 +18,7 @@ from payymo.auth.roles import Role
 from payymo.auth.tokens import token_hash
 from payymo.db import tenant_owned_tables
 from payymo.models import Base
+from payymo.tenants.schemas import TenantSettingsModel
 from tests.integration.api.conftest import PASSWORD, Api, Member, new_member
 from tests.integration.api.helpers import (
     NEW_PASSWORD,
@@ -61,7 +62,8 @@ def admin_only_requests(user_id: uuid.UUID) -> list[tuple[str, str, dict[str, An
     """One valid request to each endpoint that needs the admin permission."""
     return [
         ("PATCH", "/api/v1/tenant", {"name": "Renamed"}),
-        ("PUT", "/api/v1/settings", {"require_mfa_for_admins": True}),
+        ("PUT", "/api/v1/settings", TenantSettingsModel().model_dump(mode="json")),
+        ("PATCH", "/api/v1/settings", {"require_mfa_for_admins": True}),
         ("POST", API_KEYS, {"name": "ci", "scopes": ["read"]}),
         ("GET", API_KEYS, None),
         ("POST", INVITATIONS, {"email": "someone@example.com", "role": "viewer"}),

@@ -312,7 +312,7 @@ def test_with_mfa_on_sign_in_needs_a_valid_code_or_an_unused_recovery_code_until
     assert len(set(codes)) == 10
     assert all(re.fullmatch(r"[A-Z2-9]{5}-[A-Z2-9]{5}", code) for code in codes)
     assert "otp" in problem(without_code, 401, "mfa-required")["detail"]
-    assert problem(with_wrong_code, 401, "unauthorized")["detail"] == sessions.BAD_CREDENTIALS
+    assert problem(with_wrong_code, 401, "mfa-invalid")["errors"][0]["field"] == "otp"
     assert failures_after_wrong_code == 1
     assert auth_failures("bad_otp") - bad_otps_before == 1
     assert with_code.status_code == 200
@@ -322,7 +322,7 @@ def test_with_mfa_on_sign_in_needs_a_valid_code_or_an_unused_recovery_code_until
     second_use = sign_in(client, member, recovery_code=codes[0])
 
     assert first_use.status_code == 200
-    assert problem(second_use, 401, "unauthorized")["detail"] == sessions.BAD_CREDENTIALS
+    assert problem(second_use, 401, "mfa-invalid")["errors"][0]["field"] == "recovery_code"
     assert len(stored_user(sqlite_api, member).mfa_recovery_hashes) == 9
 
     refused = client.post("/api/v1/me/mfa/disable", json={"otp": wrong}, headers=headers)
@@ -341,6 +341,23 @@ def test_with_mfa_on_sign_in_needs_a_valid_code_or_an_unused_recovery_code_until
     )
     actions = audited_actions(sqlite_api, headers, object_id=str(member.user_id))
     assert {"user.mfa_enabled", "user.mfa_disabled"} <= set(actions)
+
+
+def test_a_wrong_code_after_the_right_password_says_the_code_is_wrong(sqlite_api: Api) -> None:
+    member = new_member(sqlite_api)
+    secret, _ = enable_mfa(sqlite_api, member.headers())
+    client = sqlite_api.client()
+
+    wrong_code = sign_in(client, member, otp=wrong_otp(sqlite_api, secret))
+    wrong_recovery_code = sign_in(client, member, recovery_code="AAAAA-AAAAA")
+
+    body = problem(wrong_code, 401, "mfa-invalid")
+    assert "code" in body["detail"]
+    assert "password" not in body["detail"]
+    assert [(e["field"], e["code"]) for e in body["errors"]] == [("otp", "mfa_invalid")]
+    recovery = problem(wrong_recovery_code, 401, "mfa-invalid")
+    assert [e["field"] for e in recovery["errors"]] == ["recovery_code"]
+    assert stored_user(sqlite_api, member).failed_login_count == 2
 
 
 def test_a_code_is_accepted_once_and_a_replay_counts_as_a_failed_sign_in(
@@ -362,8 +379,8 @@ def test_a_code_is_accepted_once_and_a_replay_counts_as_a_failed_sign_in(
     next_step = sign_in(client, member, otp=pyotp.TOTP(secret).at(sqlite_api.clock.now()))
 
     assert first.status_code == 200
-    assert problem(replayed, 401, "unauthorized")["detail"] == sessions.BAD_CREDENTIALS
-    assert problem(older, 401, "unauthorized")["detail"] == sessions.BAD_CREDENTIALS
+    problem(replayed, 401, "mfa-invalid")
+    problem(older, 401, "mfa-invalid")
     assert auth_failures("bad_otp") - bad_otps_before == 2
     assert next_step.status_code == 200
 
@@ -376,7 +393,7 @@ def test_a_code_in_other_digits_is_a_wrong_code_not_an_error(sqlite_api: Api) ->
 
     refused = sign_in(sqlite_api.client(), member, otp=arabic_indic)
 
-    assert problem(refused, 401, "unauthorized")["detail"] == sessions.BAD_CREDENTIALS
+    problem(refused, 401, "mfa-invalid")
 
 
 def test_an_owner_without_mfa_under_the_mfa_policy_gets_a_token_only_for_enrolment(
@@ -385,7 +402,7 @@ def test_an_owner_without_mfa_under_the_mfa_policy_gets_a_token_only_for_enrolme
     owner = new_member(sqlite_api)
     viewer = owner.add_user(Role.VIEWER)
     client = sqlite_api.client()
-    policy = client.put(
+    policy = client.patch(
         "/api/v1/settings", json={"require_mfa_for_admins": True}, headers=owner.headers()
     )
     ok(policy)

@@ -3,6 +3,7 @@ the simulators over loopback, sync each, and find no plaintext secret in a datab
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -137,7 +138,7 @@ def test_the_sync_command_syncs_everything_and_reports_failures(
     migrate.upgrade(url)
     api = provider_api(url, providers)
     owner, _ = connect_everything(api, providers)
-    env = process_env(url, providers)
+    env = process_env(url, providers, LOG_LEVEL="INFO")
     payymo = str(Path(sys.executable).parent / "payymo")
 
     def sync(*args: str) -> subprocess.CompletedProcess[str]:
@@ -153,11 +154,16 @@ def test_the_sync_command_syncs_everything_and_reports_failures(
 
     done = sync()
     assert done.returncode == 0, done.stderr
-    assert "ok     " in done.stdout
-    assert "whmcs" in done.stdout
-    assert "stripe" in done.stdout
-    assert "bank " in done.stdout
-    assert ", 0 failed" in done.stdout
+    # stdout holds only the result rows, each naming the tenant by its slug.
+    *rows, total = done.stdout.splitlines()
+    assert [row.split()[:2] for row in rows] == [["ok", owner.slug]] * len(rows)
+    assert [row.split()[2] for row in rows] == ["whmcs", "stripe", "bank", "bank", "reconcile"]
+    assert total == f"{len(rows)} step(s), 0 failed"
+    # The log lines are on stderr, from LOG_LEVEL up: a debug line such as each WHMCS call is not.
+    logs = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
+    assert "stripe sync finished" in [entry["event"] for entry in logs]
+    assert {entry["level"] for entry in logs} <= {"info", "warning", "error"}
+    assert "whmcs.call" not in done.stdout + done.stderr
 
     httpx.post(
         f"{providers.whmcs_url}/_sim/faults",

@@ -179,3 +179,51 @@ def test_money_already_applied_to_an_invoice_is_not_claimed_again(api: Api) -> N
     detail = ok(api.client().get(f"/api/v1/transactions/{again_id}", headers=headers))
     assert detail["decision"]["status"] == "review"
     assert "invoice_not_open" in [r["code"] for r in detail["decision"]["reasons"]]
+
+
+def _review_queue(api: Api, headers: dict[str, str]) -> list[dict[str, object]]:
+    items: list[dict[str, object]] = []
+    cursor = None
+    while True:
+        query = f"?limit=1&cursor={cursor}" if cursor else "?limit=1"
+        page = ok(api.client().get(f"/api/v1/review{query}", headers=headers))
+        items += page["data"]
+        if (cursor := page["next_cursor"]) is None:
+            return items
+
+
+def _stored(api: Api, tenant_id: uuid.UUID) -> dict[str, int]:
+    with api.services.db.unit_of_work(tenant_id) as session:
+        rows = session.execute(
+            select(Decision.status, func.count())
+            .where(Decision.tenant_id == tenant_id, Decision.is_current.is_(True))
+            .group_by(Decision.status)
+        ).all()
+    return {status.value: n for status, n in rows}
+
+
+def test_a_run_counts_what_it_stored_and_the_review_queue_it_leaves(api: Api) -> None:
+    owner, _ = books(api)
+    headers = owner.headers()
+
+    first = ok(api.client().post(RUN, headers=headers))
+    queue = _review_queue(api, headers)
+
+    assert sum(first["by_status"].values()) == first["decided"]
+    assert first["by_status"] == _stored(api, owner.tenant_id)
+    assert first["by_status"]["review"] == first["in_review"] == len(queue) == 2
+
+
+def test_a_decision_a_person_settled_is_not_counted_again_by_the_next_run(api: Api) -> None:
+    owner, _ = books(api)
+    headers = owner.headers()
+    ok(api.client().post(RUN, headers=headers))
+    settled = _review_queue(api, headers)[0]["decision"]
+    reject = f"/api/v1/decisions/{settled['id']}/reject"  # type: ignore[index]
+    assert api.client().post(reject, headers=headers).status_code == 204
+
+    again = ok(api.client().post(RUN, headers=headers))
+
+    # The engine still reads the rejected payment as one to review, but stores nothing for it.
+    assert (again["decided"], again["by_status"], again["unchanged"]) == (0, {}, 4)
+    assert again["in_review"] == len(_review_queue(api, headers)) == 1

@@ -141,6 +141,7 @@ def test_each_filter_narrows_the_list(api: Api) -> None:
     assert names(amount_max="-1") == {"fee"}
     assert names(q="inv-100") == {"paid", "pending"}
     assert names(q="Müller") == {"paid"}
+    assert names(q="MULLER") == {"paid"}
 
 
 def test_another_tenants_transactions_are_not_listed(api: Api) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from payymo.audit.models import AuditEntry
 from payymo.banking import connections
 from payymo.banking.gocardless import GoCardlessClient
+from payymo.banking.gocardless_responses import describe
 from payymo.banking.models import (
     BankCallLedger,
     BankConnection,
@@ -244,6 +245,27 @@ def test_bad_input_is_refused_before_the_provider_is_asked(bank: Bank) -> None:
             bank.app, tenant_id=bank.tenant_id, actor=bank.actor, reference="payymo-unknown"
         )
     assert bank.transport.paths == []
+
+
+def test_an_unknown_bank_is_a_field_error_that_names_it(bank: Bank) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        connections.start_connection(
+            bank.app,
+            tenant_id=bank.tenant_id,
+            actor=bank.actor,
+            institution_id="NOPE_NOPEGB00",
+            redirect_url=REDIRECT,
+        )
+    assert refused.value.detail == "GoCardless has no bank with id 'NOPE_NOPEGB00'"
+    [error] = refused.value.errors
+    assert (error.field, error.code) == ("institution_id", "unknown_institution")
+    assert "institutions?country=" in error.message
+    assert bank.count(BankConnection) == 0
+
+
+def test_a_provider_error_whose_detail_repeats_its_summary_says_it_once() -> None:
+    said = describe(404, {"summary": "Not found.", "detail": "Not found.", "status_code": 404})
+    assert said == "GoCardless answered 404: Not found."
 
 
 def test_institutions_are_listed_for_a_country_in_either_case(bank: Bank) -> None:

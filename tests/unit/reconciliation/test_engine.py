@@ -110,6 +110,18 @@ def test_an_overpayment_goes_to_review_suggesting_a_credit() -> None:
     assert any(r.code == "overpayment" for r in decision.reasons)
 
 
+@pytest.mark.parametrize(
+    ("currency", "surplus"), [("EUR", "5.01 EUR"), ("JPY", "501 JPY"), ("BHD", "0.501 BHD")]
+)
+def test_an_overpayments_surplus_is_said_in_its_currency(currency: str, surplus: str) -> None:
+    decision = one(
+        tx("Invoice 1024", 1500, currency=currency), invoice("1024", 999, currency=currency)
+    )
+    [reason] = [r for r in decision.reasons if r.code == "overpayment"]
+    assert reason.text.endswith(f"credit the surplus of {surplus}")
+    assert "minor units" not in reason.text
+
+
 def test_a_bank_fee_within_tolerance_is_posted_as_fees() -> None:
     decision = one(tx("Invoice 1024", 2850), invoice("1024", 2900))
     assert decision.status is Status.AUTO

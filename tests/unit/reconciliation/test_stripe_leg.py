@@ -194,3 +194,9 @@ def test_each_credit_pays_out_at_most_one_payout() -> None:
     assert match_payouts(payouts[::-1], credits[::-1]) == {"po_1": "a", "po_2": "b"}
     wrong_currency = [replace(credits[0], currency="USD")]
     assert match_payouts(payouts[:1], wrong_currency) == {}
+
+
+def test_a_card_overpayments_surplus_is_said_in_its_currency() -> None:
+    over = decide_one(card(invoice_id="1024", amount=3401), invoice(1024))
+    [reason] = [r for r in over.reasons if r.code == "overpaid"]
+    assert reason.text == "the payment exceeds the balance by 5.01 EUR: credit it"

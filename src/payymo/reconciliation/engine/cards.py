@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from payymo.money import Money
 from payymo.reconciliation.engine.index import InvoiceIndex, number_key
 from payymo.reconciliation.engine.references import Strength, find_references
 from payymo.reconciliation.engine.types import (
@@ -144,10 +145,8 @@ def _judge(payment: EngineCardPayment, invoice: EngineInvoice, reasons: list[Rea
     if gross < invoice.balance_minor:
         reasons.append(Reason("partial", "the payment is less than the invoice's balance"))
         return _suggest(payment, invoice, gross, reasons)
-    surplus = gross - invoice.balance_minor
-    reasons.append(
-        Reason("overpaid", f"the payment exceeds the balance by {surplus} minor units: credit it")
-    )
+    surplus = Money.from_minor(gross - invoice.balance_minor, payment.currency)
+    reasons.append(Reason("overpaid", f"the payment exceeds the balance by {surplus}: credit it"))
     return _suggest(payment, invoice, invoice.balance_minor, reasons)
 
 

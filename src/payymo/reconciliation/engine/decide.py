@@ -17,7 +17,7 @@ from payymo.reconciliation.engine.batch import collector_paused
 from payymo.reconciliation.engine.index import InvoiceIndex, number_key
 from payymo.reconciliation.engine.plans import Plan
 from payymo.reconciliation.engine.referenced import referenced
-from payymo.reconciliation.engine.references import Ref, find_references, fold
+from payymo.reconciliation.engine.references import Ref, find_references
 from payymo.reconciliation.engine.runners import deciding_first, weigh_runners_up
 from payymo.reconciliation.engine.types import (
     Decision,
@@ -28,6 +28,7 @@ from payymo.reconciliation.engine.types import (
     Status,
 )
 from payymo.reconciliation.engine.unreferenced import unreferenced
+from payymo.text import fold
 
 _STRIPE = re.compile(r"\bSTRIPE\b")
 # Most transactions end here; their reasons are shared, not rebuilt each time.

@@ -9,8 +9,8 @@ from functools import cached_property
 from itertools import combinations
 
 from payymo.reconciliation.engine.names import normalize_name
-from payymo.reconciliation.engine.references import fold
 from payymo.reconciliation.engine.types import EngineInvoice
+from payymo.text import fold
 
 
 def number_key(number: str) -> str:

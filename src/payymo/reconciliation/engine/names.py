@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from payymo.reconciliation.engine.references import fold
+from payymo.text import fold
 
 TITLES = frozenset(
     [

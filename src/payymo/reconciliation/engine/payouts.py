@@ -16,8 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from payymo.reconciliation.engine.references import fold
 from payymo.reconciliation.engine.types import EngineTransaction
+from payymo.text import fold
 
 EARLIEST = timedelta(days=1)  # banks sometimes book the evening before Stripe's arrival date
 LATEST = timedelta(days=4)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from payymo.money import Money
 from payymo.reconciliation.engine.index import InvoiceIndex
 from payymo.reconciliation.engine.names import similarity
 from payymo.reconciliation.engine.plans import EXACT, FEE, OVER, PARTIAL, Plan, allocate, fit
@@ -94,7 +95,7 @@ def _fit_reason(
     return Reason(
         "overpayment",
         f"referenced invoice(s) {names}, paid more than owed: credit the "
-        f"surplus of {tx.amount_minor - allocated} minor units",
+        f"surplus of {Money.from_minor(tx.amount_minor - allocated, tx.currency)}",
     )
 
 

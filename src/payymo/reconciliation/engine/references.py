@@ -11,7 +11,6 @@ amounts, or that another label claims ("Order 1024", "Kundennr. 22"), never coun
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import lru_cache
@@ -24,6 +23,7 @@ from payymo.reconciliation.engine.words import (
     OTHER_WORDS,
     SKIPPABLE_PUNCT,
 )
+from payymo.text import fold
 
 
 class Strength(IntEnum):
@@ -78,25 +78,6 @@ _INVOICE, _OTHER, _FILLERS, _JOINERS = (
     frozenset(w.upper() for w in words)
     for words in (INVOICE_WORDS, OTHER_WORDS, FILLERS, LIST_JOINERS)
 )
-
-
-class _CombiningMarks(dict[int, int | None]):
-    """A `str.translate` table that deletes combining marks, filled as characters are met."""
-
-    def __missing__(self, code: int) -> int | None:
-        kept = None if unicodedata.combining(chr(code)) else code
-        self[code] = kept
-        return kept
-
-
-_WITHOUT_MARKS = _CombiningMarks()
-
-
-def fold(text: str) -> str:
-    """Upper case without accents, so "Facture n° 1024" and "FACTURE N 1024" read alike."""
-    if text.isascii():
-        return text.upper()
-    return unicodedata.normalize("NFKD", text).translate(_WITHOUT_MARKS).upper()
 
 
 def find_references(
