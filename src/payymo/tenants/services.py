@@ -110,7 +110,7 @@ def update_tenant(
 
 
 def get_settings(app: AppServices, *, tenant_id: uuid.UUID) -> TenantSettingsModel:
-    return TenantSettingsModel.model_validate(get_tenant(app, tenant_id=tenant_id).settings)
+    return TenantSettingsModel.stored(get_tenant(app, tenant_id=tenant_id).settings)
 
 
 def replace_settings(
