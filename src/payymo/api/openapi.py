@@ -21,7 +21,8 @@ _ERROR_TEXT = {
     404: "No such object in this tenant",
     409: "Conflicts with the current state",
     422: "Invalid fields, listed in `errors`",
-    429: "Rate limited (by Payymo or the provider); see Retry-After",
+    429: "Rate limited: by Payymo (`limit`, `key`, `rate` and `reset_at` say which limit, "
+    "counted per what, and until when) or by the provider; see Retry-After",
     502: "The provider answered something unusable",
     503: "The provider cannot be reached; try again later",
 }

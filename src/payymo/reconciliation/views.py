@@ -34,7 +34,7 @@ class RunOut(ApiModel):
     summary="Decide every booked transaction now",
     permission=Permission.RECONCILE,
     response=RunOut,
-    limit=Limit.EXPENSIVE,
+    limit=Limit.RECONCILIATION,
     description="Stores a decision per booked transaction; applied decisions are never "
     "changed, and running twice changes nothing. Nothing is posted yet.",
 )
@@ -57,7 +57,7 @@ class PostRunOut(ApiModel):
     summary="Send due postings to WHMCS now",
     permission=Permission.RECONCILE,
     response=PostRunOut,
-    limit=Limit.EXPENSIVE,
+    limit=Limit.RECONCILIATION,
     upstream=True,
     errors=(404,),
     description="Each allocation is posted once: WHMCS is asked for the posting's "
