@@ -23,6 +23,8 @@ from tests.integration.api.conftest import Api, build_api, new_member
 from tests.integration.api.helpers import ok, problem
 from tests.integration.api.providers import Providers, connect_everything, provider_api
 
+# Rates here are per day: the sliding window's counters step at multiples of the window (each
+# minute for a minute), and two requests either side of a step can both pass a limit of one.
 EXPORT = "/api/v1/transactions/export.csv"
 RUN = "/api/v1/reconciliation/run"
 LOGIN = "/api/v1/auth/login"
@@ -54,7 +56,7 @@ def rate_limited(response: TestResponse, limit: str, key: str) -> dict[str, Any]
 def test_spent_exports_leave_reconciliation_runs_syncs_and_connection_set_up_available(
     sqlite_url: str, providers: Providers
 ) -> None:
-    api = provider_api(sqlite_url, providers, rate_limit_exports="2/minute")
+    api = provider_api(sqlite_url, providers, rate_limit_exports="2/day")
     owner = new_member(api)
     headers = owner.headers()
     client = api.client()
@@ -70,7 +72,7 @@ def test_spent_exports_leave_reconciliation_runs_syncs_and_connection_set_up_ava
 
 @pytest.mark.parametrize("spent", list(CHEAP))
 def test_each_tenant_limit_has_its_own_setting_and_counters(sqlite_url: str, spent: str) -> None:
-    api = build_api(sqlite_url, **{f"rate_limit_{spent}": "1/minute"})
+    api = build_api(sqlite_url, **{f"rate_limit_{spent}": "1/day"})
     owner = new_member(api)
     headers = owner.headers()
     assert send(api, spent, headers).status_code == CHEAP[spent][3]
@@ -84,7 +86,7 @@ def test_each_tenant_limit_has_its_own_setting_and_counters(sqlite_url: str, spe
 
 
 def test_a_429_names_the_limit_its_key_its_rate_and_when_it_resets(sqlite_url: str) -> None:
-    api = build_api(sqlite_url, rate_limit_exports="2/minute")
+    api = build_api(sqlite_url, rate_limit_exports="2/day")
     owner = new_member(api)
     headers = owner.headers()
     for _ in range(2):
@@ -92,9 +94,9 @@ def test_a_429_names_the_limit_its_key_its_rate_and_when_it_resets(sqlite_url: s
     before = datetime.now(UTC)
     response = api.client().get(EXPORT, headers=headers)
     body = rate_limited(response, "exports", "tenant")
-    assert body["rate"] == "2 per 1 minute"
+    assert body["rate"] == "2 per 1 day"
     reset_at = datetime.fromisoformat(body["reset_at"])
-    assert before < reset_at <= before + timedelta(minutes=1, seconds=2)
+    assert before < reset_at <= before + timedelta(days=1, seconds=2)
     retry_after = timedelta(seconds=int(response.headers["Retry-After"]))
     assert abs(reset_at - (before + retry_after)) <= timedelta(seconds=2)
     assert "exports" in body["detail"]
@@ -102,26 +104,26 @@ def test_a_429_names_the_limit_its_key_its_rate_and_when_it_resets(sqlite_url: s
 
 
 def test_sign_in_attempts_are_limited_per_client_address(sqlite_url: str) -> None:
-    api = build_api(sqlite_url, rate_limit_auth="3/minute")
+    api = build_api(sqlite_url, rate_limit_auth="3/day")
     client = api.client()
     body = {"workspace": "nope", "email": "x@example.com", "password": "wrong"}
     statuses = [client.post(LOGIN, json=body).status_code for _ in range(3)]
     assert statuses == [401, 401, 401]
     limited = client.post(LOGIN, json=body)
-    assert rate_limited(limited, "auth", "client IP")["rate"] == "3 per 1 minute"
+    assert rate_limited(limited, "auth", "client IP")["rate"] == "3 per 1 day"
     assert "127.0.0.1" not in limited.get_data(as_text=True)
     other_address = client.post(LOGIN, json=body, environ_base={"REMOTE_ADDR": "10.9.8.7"})
     assert other_address.status_code == 401
 
 
 def test_api_calls_are_limited_per_caller(sqlite_url: str) -> None:
-    api = build_api(sqlite_url, rate_limit_api="5/minute")
+    api = build_api(sqlite_url, rate_limit_api="5/day")
     first, second = new_member(api), new_member(api)
     client, first_headers = api.client(), first.headers()
     for _ in range(5):
         assert client.get("/api/v1/tenant", headers=first_headers).status_code == 200
     limited = client.get("/api/v1/invoices", headers=first_headers)
-    assert rate_limited(limited, "api", "user")["rate"] == "5 per 1 minute"
+    assert rate_limited(limited, "api", "user")["rate"] == "5 per 1 day"
     assert str(first.user_id) not in limited.get_data(as_text=True)
     assert client.get("/api/v1/tenant", headers=second.headers()).status_code == 200
 
@@ -131,10 +133,9 @@ def test_limits_are_shared_between_processes_through_redis(sqlite_url: str) -> N
     require_redis()
     namespace = uuid.uuid4().hex[:8]
     # Two apps stand for two gunicorn workers; each request comes from a fresh address space.
-    apps = [
-        build_api(sqlite_url, redis_url=REDIS_URL, rate_limit_auth="2/minute") for _ in range(2)
-    ]
-    address = f"10.{int(namespace[:2], 16)}.{int(namespace[2:4], 16)}.1"
+    apps = [build_api(sqlite_url, redis_url=REDIS_URL, rate_limit_auth="2/day") for _ in range(2)]
+    # Counters outlive the run in Redis (two days for a daily limit): a fresh address each time.
+    address = "10." + ".".join(str(int(namespace[i : i + 2], 16)) for i in (0, 2, 4))
     body = {"workspace": "nope", "email": "x@example.com", "password": "wrong"}
     for app in apps:
         response = app.client().post(LOGIN, json=body, environ_base={"REMOTE_ADDR": address})
