@@ -8,10 +8,11 @@ import uuid
 from typing import Any
 
 from flask import Flask, Response, g, request
+from flask_limiter import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from payymo.api.ratelimit import register_rate_limits
+from payymo.api.ratelimit import rate_limited, register_rate_limits
 from payymo.api.security import register_security
 from payymo.blueprints import api_blueprints
 from payymo.clock import Clock, SystemClock
@@ -114,6 +115,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ProviderError)
     def handle_provider(exc: ProviderError) -> Response:
         return handle_problem(as_problem(exc, services().clock))
+
+    @app.errorhandler(RateLimitExceeded)
+    def handle_rate_limited(exc: RateLimitExceeded) -> Response:
+        return handle_problem(rate_limited(exc))
 
     @app.errorhandler(HTTPException)
     def handle_http(exc: HTTPException) -> Response:

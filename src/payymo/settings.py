@@ -8,6 +8,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from limits import parse_many
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -69,9 +70,13 @@ class Settings(BaseSettings):
     trusted_proxies: int = Field(default=0, ge=0, le=5)
     access_token_minutes: int = Field(default=15, ge=1, le=60)
     refresh_token_days: int = Field(default=30, ge=1, le=365)
-    rate_limit_auth: str = "20/minute"
+    # Rates of the API's named limits (api/ratelimit.py), "N/second|minute|hour|day".
     rate_limit_api: str = "600/minute"
-    rate_limit_expensive: str = "10/minute"
+    rate_limit_auth: str = "20/minute"
+    rate_limit_exports: str = "10/minute"
+    rate_limit_reconciliation: str = "10/minute"
+    rate_limit_syncs: str = "30/minute"
+    rate_limit_connections: str = "10/minute"
     email_backend: EmailBackend | None = None
     email_from: str = "Payymo <no-reply@payymo.local>"
     smtp_host: str = ""
@@ -109,6 +114,24 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
         return level
+
+    @field_validator(
+        "rate_limit_api",
+        "rate_limit_auth",
+        "rate_limit_exports",
+        "rate_limit_reconciliation",
+        "rate_limit_syncs",
+        "rate_limit_connections",
+    )
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ValueError(
+                'must be a rate like "10/minute", or several: "10/minute;100/hour"'
+            ) from None
+        return value
 
     @model_validator(mode="before")
     @classmethod

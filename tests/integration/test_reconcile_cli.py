@@ -167,6 +167,55 @@ def test_rules_from_toml_are_validated(tmp_path: Path, corpus: Path) -> None:
     assert "reference_patterns" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("pattern", "reason"),
+    [(r"(a)\1", r"invalid escape sequence: \1"), (r"(?<!\d)(\d+)", "invalid perl operator: (?<!")],
+)
+def test_a_pattern_re2_refuses_in_a_rules_file_is_a_one_line_error_naming_it(
+    tmp_path: Path, corpus: Path, pattern: str, reason: str
+) -> None:
+    rules = tmp_path / "rules.toml"
+    rules.write_text(f"reference_patterns = ['INV(\\d+)', '{pattern}']\n")
+    result = reconcile(
+        invoices=corpus / "invoices.json",
+        transactions=corpus / "transactions.json",
+        rules=rules,
+        out=tmp_path / "o.json",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert f"{rules}: reference_patterns.1: RE2 cannot use this pattern: {reason}" in line
+    assert not (tmp_path / "o.json").exists()
+
+
+def test_the_catastrophic_pattern_in_a_rules_file_does_not_stall_the_run(
+    tmp_path: Path, corpus: Path
+) -> None:
+    # Under Python's re, "(a+)+$" needs 20 s for 28 characters, doubling with each one more.
+    credit = {
+        "transactionId": "long-remittance",
+        "bookingDate": "2026-11-20",
+        "transactionAmount": {"amount": "29.00", "currency": "EUR"},
+        "debtorName": "Anna Muller",
+        "remittanceInformationUnstructured": "a" * 5000 + "!",
+    }
+    transactions = tmp_path / "transactions.json"
+    transactions.write_text(json.dumps({"transactions": {"booked": [credit], "pending": []}}))
+    rules = tmp_path / "rules.toml"
+    rules.write_text("reference_patterns = ['(a+)+$']\n")
+    result = reconcile(
+        invoices=corpus / "invoices.json",
+        transactions=transactions,
+        rules=rules,
+        out=tmp_path / "o.json",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    [decision] = json.loads((tmp_path / "o.json").read_text())["decisions"]
+    assert decision["transaction_id"] == "long-remittance"
+
+
 def test_an_unwritable_out_path_is_named_without_a_traceback(tmp_path: Path, corpus: Path) -> None:
     out = tmp_path / "no-such-folder" / "decisions.json"
     result = reconcile(

@@ -1,6 +1,8 @@
+import re
+
 import pytest
 
-from payymo.settings import Environment, SettingsError, load_settings
+from payymo.settings import PROJECT_ROOT, Environment, Settings, SettingsError, load_settings
 
 SECRETS = ("SECRET_KEY", "ENCRYPTION_KEYS", "DATABASE_URL")
 
@@ -108,3 +110,22 @@ def test_an_invalid_value_names_the_variable(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("PORT", "not-a-port")
     with pytest.raises(SettingsError, match="PORT"):
         load_settings()
+
+
+def test_a_rate_limit_that_is_not_a_rate_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("RATE_LIMIT_SYNCS", "often")
+    with pytest.raises(SettingsError, match=r'RATE_LIMIT_SYNCS: .*"10/minute"'):
+        load_settings()
+    monkeypatch.setenv("RATE_LIMIT_SYNCS", "5/second;100/hour")
+    assert load_settings().rate_limit_syncs == "5/second;100/hour"
+
+
+def test_every_setting_is_in_env_example_and_the_configuration_guide() -> None:
+    example = (PROJECT_ROOT / ".env.example").read_text()
+    guide = (PROJECT_ROOT / "docs" / "configuration.md").read_text()
+    for name in Settings.model_fields.keys() - {"features"}:  # PAYYMO_FEATURE_<NAME>
+        variable = name.upper()
+        assert re.search(rf"^#? ?{variable}=", example, re.MULTILINE), variable
+        assert f"`{variable}`" in guide, variable

@@ -23,7 +23,8 @@ _ERROR_TEXT = {
     409: "Conflicts with the current state",
     413: f"The body is larger than {API_MAX_BODY_BYTES // 1024} KiB",
     422: "Invalid fields, listed in `errors`",
-    429: "Rate limited (by Payymo or the provider); see Retry-After",
+    429: "Rate limited: by Payymo (`limit`, `key`, `rate` and `reset_at` say which limit, "
+    "counted per what, and until when) or by the provider; see Retry-After",
     502: "The provider answered something unusable",
     503: "The provider cannot be reached; try again later",
 }

@@ -34,10 +34,14 @@ _CONVERTER_RE = re.compile(r"<(?:(?P<conv>[a-z]+):)?(?P<name>\w+)>")
 
 
 class Limit(StrEnum):
-    """Which rate limit applies on top of the per-caller default."""
+    """The named rate limit an endpoint spends besides the per-caller `api` limit, which every
+    endpoint spends. What each counts per and the setting of its rate: `api/ratelimit.py`."""
 
-    AUTH = "auth"  # per client IP
-    EXPENSIVE = "expensive"  # per tenant
+    AUTH = "auth"  # signing in and the other credential endpoints
+    EXPORTS = "exports"
+    RECONCILIATION = "reconciliation"  # running the engine, posting to WHMCS now
+    SYNCS = "syncs"  # pulling from a provider now
+    CONNECTIONS = "connections"  # connecting (or renewing, or testing) a provider or endpoint
 
 
 @dataclass(frozen=True)

@@ -89,7 +89,7 @@ def list_transactions(ctx: Ctx, query: TransactionQuery) -> Response:
     permission=Permission.READ,
     query=TransactionFilters,
     produces="text/csv",
-    limit=Limit.EXPENSIVE,
+    limit=Limit.EXPORTS,
 )
 def export_transactions(ctx: Ctx, query: TransactionFilters) -> Response:
     lines = services.export_csv(ctx.services, tenant_id=ctx.caller.tenant_id, filters=query)

@@ -183,7 +183,7 @@ def rotate_webhook_secret(ctx: Ctx, endpoint_id: uuid.UUID) -> WebhookEndpointSe
     permission=Permission.ADMIN,
     response=DeliveryOut,
     resource="webhook_endpoint",
-    limit=Limit.EXPENSIVE,
+    limit=Limit.CONNECTIONS,
     description="A `ping` event, signed like every event, sent at once to this endpoint only "
     "(active or not) and logged with its deliveries. The answer is the delivery: `delivered` "
     "with the endpoint's HTTP status, or `dead` with the error; a failed test is not retried.",

@@ -91,7 +91,7 @@ def list_bank_connections(ctx: Ctx) -> BankConnectionList:
     body=BankConnectionIn,
     response=BankConnectionOut,
     status=201,
-    limit=Limit.EXPENSIVE,
+    limit=Limit.CONNECTIONS,
     description="Returns the consent `link` to send the user to; the bank redirects back "
     "to `redirect_url?ref=…`, whose `ref` goes to POST …/bank/connections/callback.",
     upstream=True,
@@ -115,7 +115,7 @@ def start_bank_connection(ctx: Ctx, body: BankConnectionIn) -> BankConnectionOut
     permission=Permission.ADMIN,
     body=BankCallbackIn,
     response=BankConnectionOut,
-    limit=Limit.EXPENSIVE,
+    limit=Limit.CONNECTIONS,
     upstream=True,
     errors=(404,),
 )
@@ -154,7 +154,7 @@ def get_bank_connection(ctx: Ctx, connection_id: uuid.UUID) -> BankConnectionOut
     body=BankRenewIn,
     response=BankConnectionOut,
     resource="bank_connection",
-    limit=Limit.EXPENSIVE,
+    limit=Limit.CONNECTIONS,
     upstream=True,
 )
 def renew_bank_connection(
@@ -178,7 +178,7 @@ def renew_bank_connection(
     permission=Permission.RECONCILE,
     response=BankSyncOut,
     resource="bank_account",
-    limit=Limit.EXPENSIVE,
+    limit=Limit.SYNCS,
     description="Within the bank's daily quota; a skipped sync says when the next call "
     "is allowed (`next_allowed_at`).",
     upstream=True,
@@ -223,7 +223,7 @@ def get_whmcs(ctx: Ctx) -> WhmcsConnectionOut:
     permission=Permission.ADMIN,
     body=WhmcsConnectIn,
     response=WhmcsConnectionOut,
-    limit=Limit.EXPENSIVE,
+    limit=Limit.CONNECTIONS,
     upstream=True,
 )
 def connect_whmcs(ctx: Ctx, body: WhmcsConnectIn) -> WhmcsConnectionOut:
@@ -259,7 +259,7 @@ def disconnect_whmcs(ctx: Ctx) -> None:
     summary="Refresh the invoice snapshot now",
     permission=Permission.RECONCILE,
     response=SyncSummaryOut,
-    limit=Limit.EXPENSIVE,
+    limit=Limit.SYNCS,
     upstream=True,
     errors=(404,),
 )
@@ -292,7 +292,7 @@ def get_stripe(ctx: Ctx) -> StripeConnectionOut:
     permission=Permission.ADMIN,
     body=StripeConnectIn,
     response=StripeConnectionOut,
-    limit=Limit.EXPENSIVE,
+    limit=Limit.CONNECTIONS,
     upstream=True,
 )
 def connect_stripe(ctx: Ctx, body: StripeConnectIn) -> StripeConnectionOut:
@@ -326,7 +326,7 @@ def disconnect_stripe(ctx: Ctx) -> None:
     summary="Sync Stripe payments and payouts now",
     permission=Permission.RECONCILE,
     response=SyncSummaryOut,
-    limit=Limit.EXPENSIVE,
+    limit=Limit.SYNCS,
     upstream=True,
     errors=(404,),
 )

@@ -60,7 +60,7 @@ def run_reconciliation(app: AppServices, *, tenant_id: uuid.UUID) -> RunResult:
         tenant = session.scalars(
             select(Tenant).where(Tenant.id == tenant_id).with_for_update()
         ).one_or_none()
-        settings = TenantSettingsModel.model_validate(tenant.settings if tenant else {})
+        settings = TenantSettingsModel.stored(tenant.settings if tenant else None)
         rules = engine_rules(settings.matching)
         policy = Policy(
             shadow=settings.matching.shadow_mode or not settings.matching.auto_post,

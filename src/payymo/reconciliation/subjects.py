@@ -57,7 +57,7 @@ def stripe_subject(payment: StripePayment, gateway: str) -> Subject:
 
 def stripe_gateway(session: Session, decision: Decision) -> str:
     tenant = tenants_repo.get(session, decision.tenant_id)
-    settings = TenantSettingsModel.model_validate(tenant.settings if tenant else {})
+    settings = TenantSettingsModel.stored(tenant.settings if tenant else None)
     return settings.matching.stripe_gateway
 
 

@@ -37,7 +37,7 @@ class RunOut(ApiModel):
     summary="Decide every booked transaction now",
     permission=Permission.RECONCILE,
     response=RunOut,
-    limit=Limit.EXPENSIVE,
+    limit=Limit.RECONCILIATION,
     description="Stores a decision per booked transaction whose answer changed; applied, "
     "rejected or reversed decisions are never changed, and running twice changes nothing. "
     "The counts are what this run stored; `in_review` is the review queue it leaves.",
@@ -66,7 +66,7 @@ class PostRunOut(ApiModel):
     summary="Send due postings to WHMCS now",
     permission=Permission.RECONCILE,
     response=PostRunOut,
-    limit=Limit.EXPENSIVE,
+    limit=Limit.RECONCILIATION,
     upstream=True,
     errors=(404,),
     description="Each allocation is posted once: WHMCS is asked for the posting's "

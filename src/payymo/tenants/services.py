@@ -118,7 +118,7 @@ def update_tenant(
 
 
 def get_settings(app: AppServices, *, tenant_id: uuid.UUID) -> TenantSettingsModel:
-    return TenantSettingsModel.model_validate(get_tenant(app, tenant_id=tenant_id).settings)
+    return TenantSettingsModel.stored(get_tenant(app, tenant_id=tenant_id).settings)
 
 
 def replace_settings(
@@ -137,7 +137,7 @@ def change_settings(
     list is replaced whole); the result is validated as a whole, like a replace."""
     with app.db.unit_of_work(tenant_id) as session:
         tenant = _locked(session, tenant_id)
-        current = TenantSettingsModel.model_validate(tenant.settings).model_dump(mode="json")
+        current = TenantSettingsModel.stored(tenant.settings).model_dump(mode="json")
         try:
             settings = TenantSettingsModel.model_validate(_merged(current, changes))
         except ValidationError as exc:

@@ -65,7 +65,7 @@ def update_tenant(ctx: Ctx, body: TenantUpdateIn) -> TenantOut:
     summary="Export all the tenant's data (zip of JSON + CSV)",
     permission=Permission.OWNER,
     produces="application/zip",
-    limit=Limit.EXPENSIVE,
+    limit=Limit.EXPORTS,
 )
 def export_tenant(ctx: Ctx) -> Response:
     archive = services.export_tenant(
@@ -84,7 +84,6 @@ def export_tenant(ctx: Ctx) -> Response:
     permission=Permission.OWNER,
     body=DeleteTenantIn,
     status=204,
-    limit=Limit.EXPENSIVE,
 )
 def delete_tenant(ctx: Ctx, body: DeleteTenantIn) -> None:
     services.delete_tenant(ctx.services, tenant_id=ctx.caller.tenant_id, confirm=body.confirm)

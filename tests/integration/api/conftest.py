@@ -20,6 +20,7 @@ from payymo.auth.services import create_user
 from payymo.clock import FrozenClock
 from payymo.http import AppServices
 from payymo.mail import MemoryMailer
+from payymo.settings import Settings
 from payymo.tenants.services import create_tenant
 from tests.conftest import PG_APP_ROLE, make_settings
 
@@ -91,7 +92,7 @@ def build_api(url: str, role: str = "", *, start: datetime | None = None, **over
     """An app frozen at `start`, by default the moment it is built (the simulators it talks to
     then run on real time; suites whose simulators start at a fixed moment pass it)."""
     clock, mailer = FrozenClock(start or datetime.now(UTC)), MemoryMailer()
-    limits = ("rate_limit_api", "rate_limit_auth", "rate_limit_expensive")
+    limits = [name for name in Settings.model_fields if name.startswith("rate_limit_")]
     generous = dict.fromkeys(limits, "100000/minute")
     settings = make_settings(database_url=url, database_role=role, **{**generous, **overrides})
     return Api(create_app(settings, clock=clock, mailer=mailer), clock, mailer)

@@ -81,7 +81,7 @@ def serve_providers() -> Iterator[Providers]:
         server.stop()
 
 
-def provider_api(url: str, providers: Providers, role: str = "") -> Api:
+def provider_api(url: str, providers: Providers, role: str = "", **overrides: Any) -> Api:
     return build_api(
         url,
         role,
@@ -89,11 +89,15 @@ def provider_api(url: str, providers: Providers, role: str = "") -> Api:
         gocardless_base_url=providers.gocardless_url,
         gocardless_secret_id=providers.gocardless_id,
         gocardless_secret_key=providers.gocardless_key,
+        **overrides,
     )
 
 
-def connect_everything(api: Api, providers: Providers) -> tuple[Member, dict[str, str]]:
-    owner = new_member(api)
+def connect_everything(
+    api: Api, providers: Providers, owner: Member | None = None
+) -> tuple[Member, dict[str, str]]:
+    """Connect WHMCS, Stripe and a bank (started and finished) for `owner`, or a new tenant's."""
+    owner = owner or new_member(api)
     headers = owner.headers()
     client = api.client()
     ok(

@@ -69,7 +69,7 @@ def test_a_patch_changes_only_the_fields_it_sends(api: Api) -> None:
     [
         ({"matching": {"auto_threshold": 0.3}}, "matching.auto_threshold"),
         ({"matching": {"fee_tolerance": "-1"}}, "matching.fee_tolerance"),
-        ({"matching": {"reference_patterns": ["no group"]}}, "matching.reference_patterns"),
+        ({"matching": {"reference_patterns": ["no group"]}}, "matching.reference_patterns.0"),
         ({"matching": {"stripe_gateway": "not a gateway"}}, "matching.stripe_gateway"),
         ({"matching": {"auto_post": None}}, "matching.auto_post"),
         ({"matching": {"nope": True}}, "matching.nope"),

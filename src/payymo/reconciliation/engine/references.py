@@ -3,9 +3,10 @@
 A number counts as a reference when an invoice word in one of several languages stands before
 it ("Invoice 1024", "INV-1024", "Rechnung Nr. 1024", "Facture n° 1024", "#1024"), when it
 continues such a list ("INV 1024 + 1025"), when it is an ISO 11649 creditor reference (RF…),
-or when a tenant pattern captures it: that is strong evidence. A number standing alone is weak
-evidence. Numbers that are dates, periods, sort codes, phone numbers, IBANs, account numbers or
-amounts, or that another label claims ("Order 1024", "Kundennr. 22"), never count.
+or when a tenant's pattern (`patterns.py`) captures it: that is strong evidence. A number
+standing alone is weak evidence. Numbers that are dates, periods, sort codes, phone numbers,
+IBANs, account numbers or amounts, or that another label claims ("Order 1024", "Kundennr. 22"),
+never count.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from functools import lru_cache
 
+from payymo.reconciliation.engine.patterns import TenantPattern
 from payymo.reconciliation.engine.words import (
     FILLERS,
     INVOICE_WORDS,
@@ -82,7 +84,7 @@ _INVOICE, _OTHER, _FILLERS, _JOINERS = (
 
 def find_references(
     text: str,
-    patterns: tuple[re.Pattern[str], ...] = (),
+    patterns: tuple[TenantPattern, ...] = (),
     *,
     numbers: frozenset[str] = frozenset(),
     folded: str | None = None,
@@ -91,16 +93,11 @@ def find_references(
     `folded` is `fold(text)` when the caller has it already."""
     if folded is None:
         folded = fold(text)
-    refs = (
-        [
-            Ref(_plain(m.group(1)), Strength.STRONG, m.group(1).isdigit())
-            for pattern in patterns
-            for m in pattern.finditer(text)
-            if m.groups()
-        ]
-        if patterns
-        else []
-    )
+    refs = [
+        Ref(_plain(number), Strength.STRONG, number.isdigit())
+        for pattern in patterns
+        for number in pattern.numbers(text)
+    ]
     if "RF" in folded:
         refs += _creditor_references(folded)
     digits = _has_digits(folded)

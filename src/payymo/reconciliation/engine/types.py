@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+
+from payymo.reconciliation.engine.patterns import TenantPattern
 
 OPEN_STATUS = "Unpaid"
 
@@ -54,7 +55,7 @@ class Rules:
     min_margin: float = 0.2
     # Bank fees deducted up to this many minor units still count as paying the invoice.
     fee_tolerance_minor: int = 150
-    reference_patterns: tuple[re.Pattern[str], ...] = ()
+    reference_patterns: tuple[TenantPattern, ...] = ()
     max_subset_candidates: int = 12
     max_subset_size: int = 6
 
