@@ -138,6 +138,22 @@ def embedded(tmp_path: Path) -> Embedded:
     return installation
 
 
+def _pay_an_open_invoice(server: Server, transid: str) -> dict[str, Any]:
+    """Pay the first unpaid invoice in the WHMCS simulator, as Payymo posts a payment."""
+    invoice: dict[str, Any] = _whmcs(server, "GetInvoices", status="Unpaid")["invoices"]["invoice"][
+        0
+    ]
+    paid = _whmcs(
+        server,
+        "AddInvoicePayment",
+        invoiceid=invoice["id"],
+        transid=transid,
+        gateway="banktransfer",
+    )
+    assert paid["result"] == "success"
+    return invoice
+
+
 def _whmcs(server: Server, action: str, **params: Any) -> dict[str, Any]:
     """Call the mounted WHMCS simulator directly, as the hosting company's own WHMCS would see."""
     form = {"identifier": "sim-identifier", "secret": "sim-secret", "responsetype": "json"}
@@ -173,17 +189,7 @@ def test_ten_restarts_each_answer_provider_calls_and_keep_what_was_posted(
 ) -> None:
     server = embedded.start()
     try:
-        open_invoice = next(
-            i for i in _whmcs(server, "GetInvoices", status="Unpaid")["invoices"]["invoice"]
-        )
-        paid = _whmcs(
-            server,
-            "AddInvoicePayment",
-            invoiceid=open_invoice["id"],
-            transid="restart-test-1",
-            gateway="banktransfer",
-        )
-        assert paid["result"] == "success"
+        open_invoice = _pay_an_open_invoice(server, "restart-test-1")
         before = _whmcs(server, "GetInvoice", invoiceid=open_invoice["id"])
     finally:
         server.stop()
@@ -211,15 +217,7 @@ def test_ten_restarts_each_answer_provider_calls_and_keep_what_was_posted(
 def test_demo_reset_starts_the_sandbox_and_the_demo_tenant_afresh(embedded: Embedded) -> None:
     server = embedded.start()
     try:
-        open_invoice = _whmcs(server, "GetInvoices", status="Unpaid")["invoices"]["invoice"][0]
-        paid = _whmcs(
-            server,
-            "AddInvoicePayment",
-            invoiceid=open_invoice["id"],
-            transid="reset-test",
-            gateway="banktransfer",
-        )
-        assert paid["result"] == "success"
+        open_invoice = _pay_an_open_invoice(server, "reset-test")
     finally:
         server.stop()
 

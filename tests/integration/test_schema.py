@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 from payymo import migrate
 from payymo.db import Database, tenant_owned_tables
 from payymo.invoicing.models import Invoice, InvoiceStatus
 from payymo.models import Base
-from tests.conftest import PG_ADMIN_URL, require_postgres
+from tests.conftest import fresh_postgres_database
 from tests.factories.banking import bank_account, bank_transaction
 from tests.factories.tenants import tenant
 
@@ -31,24 +29,13 @@ def test_postgresql_schema_matches_the_models(postgres_url: str) -> None:
 
 @pytest.mark.postgres
 def test_postgresql_migrations_go_down_to_base_and_up_again() -> None:
-    require_postgres()
-    name = f"payymo_updown_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    try:
-        migrate.upgrade(url)
+    with fresh_postgres_database("payymo_updown") as url:
         assert _tables(url) >= set(Base.metadata.tables)
         migrate.downgrade(url, "base")
         assert _tables(url) == {"alembic_version"}
         migrate.upgrade(url)
         assert _tables(url) >= set(Base.metadata.tables)
         assert migrate.check(url) == []
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.mark.postgres
@@ -101,19 +88,8 @@ def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         migrate.upgrade(url)
         yield url
         return
-    require_postgres()
-    name = f"payymo_fresh_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    try:
-        migrate.upgrade(url)
+    with fresh_postgres_database("payymo_fresh") as url:
         yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def test_the_search_text_migration_fills_the_rows_already_there(fresh_url: str) -> None:

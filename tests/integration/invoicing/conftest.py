@@ -10,14 +10,12 @@ from typing import Any
 
 import httpx
 import pytest
-import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 from payymo import migrate
 from payymo.sandbox.common import SimClock, SimServer
 from payymo.sandbox.whmcs import create_app as create_simulator
 from payymo.tenants.services import create_tenant
-from tests.conftest import PG_ADMIN_URL, PG_APP_ROLE, require_postgres
+from tests.conftest import PG_APP_ROLE, fresh_postgres_database
 from tests.integration.api.conftest import Api, build_api
 
 API_PATH = "/includes/api.php"
@@ -120,19 +118,8 @@ def postgres_url() -> Iterator[str]:
     The connections committed here hold secrets under the development key; in the shared
     database, suites that walk every tenant's secrets (key rotation) would trip over them.
     """
-    require_postgres()
-    name = f"payymo_test_invoicing_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    try:
-        migrate.upgrade(url)
+    with fresh_postgres_database("payymo_test_invoicing") as url:
         yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
