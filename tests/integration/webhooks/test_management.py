@@ -17,8 +17,9 @@ from tests.integration.webhooks.conftest import MANAGE, Hooks, gocardless_signed
 
 @pytest.fixture
 def strict(sqlite_url: str) -> Iterator[Api]:
-    """An app whose per-caller rate is three requests a minute."""
-    api = build_api(sqlite_url, rate_limit_api="3/minute")
+    """An app whose per-caller rate is three requests a day (counted per day: a sliding
+    window of a minute lets one more through when the requests straddle a minute)."""
+    api = build_api(sqlite_url, rate_limit_api="3/day")
     yield api
     api.services.db.dispose()
 
