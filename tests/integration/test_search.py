@@ -12,9 +12,10 @@ from payymo.banking import repository as banking
 from payymo.banking.schemas import TransactionFilters
 from payymo.db import Database
 from payymo.invoicing import repository as invoicing
-from payymo.invoicing.models import Invoice, InvoiceStatus
+from payymo.invoicing.models import Invoice
 from payymo.invoicing.schemas import InvoiceQuery
 from tests.factories.banking import bank_account, bank_transaction
+from tests.factories.invoicing import invoice as whmcs_invoice
 from tests.factories.tenants import tenant
 
 
@@ -26,19 +27,13 @@ def invoices(db: Database) -> uuid.UUID:
             (1045, "2026-0107", "Jörg Müller", "Müller & Söhne GmbH"),
             (2001, "", "Bob Smith", "50% Off_Hosting"),
         ):
-            session.add(
-                Invoice(
-                    tenant_id=owner.id,
-                    whmcs_invoice_id=whmcs_id,
-                    invoice_num=number,
-                    whmcs_client_id=whmcs_id,
-                    client_name=client,
-                    company_name=company,
-                    status=InvoiceStatus.UNPAID,
-                    currency="EUR",
-                    total_minor=1000,
-                    balance_minor=1000,
-                )
+            whmcs_invoice(
+                session,
+                tenant_id=owner.id,
+                whmcs_id=whmcs_id,
+                invoice_num=number,
+                client_name=client,
+                company_name=company,
             )
     return owner.id
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from payymo.invoicing.models import Invoice, InvoiceStatus
+from tests.factories.invoicing import invoice
 from tests.integration.api.conftest import Api, new_member
 from tests.integration.api.helpers import ok
 
@@ -13,18 +13,7 @@ def test_q_finds_an_invoice_by_its_whmcs_id_or_its_client_without_accents(api: A
     owner = new_member(api)
     with api.services.db.unit_of_work(owner.tenant_id) as session:
         for whmcs_id, client in ((1044, "Ana García"), (2050, "Bob Smith")):
-            session.add(
-                Invoice(
-                    tenant_id=owner.tenant_id,
-                    whmcs_invoice_id=whmcs_id,
-                    whmcs_client_id=whmcs_id,
-                    client_name=client,
-                    status=InvoiceStatus.UNPAID,
-                    currency="EUR",
-                    total_minor=2900,
-                    balance_minor=2900,
-                )
-            )
+            invoice(session, tenant_id=owner.tenant_id, whmcs_id=whmcs_id, client_name=client)
     headers = owner.headers()
 
     def found(q: str) -> list[int]:
