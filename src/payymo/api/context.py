@@ -46,12 +46,27 @@ class Ctx:
         return self.principal
 
 
+def request_principal() -> Principal:
+    """The caller of this request, authenticated once (the rate limiter asks first, the view
+    after); a 401 is remembered and raised again."""
+    found: Principal | Unauthorized | None = g.get("authenticated")
+    if found is None:
+        try:
+            found = authenticate(services(), request.headers.get("Authorization", ""))
+        except Unauthorized as exc:
+            found = exc
+        g.authenticated = found
+    if isinstance(found, Unauthorized):
+        raise found
+    return found
+
+
 def build_context(permission: Permission | None, *, allow_limited: bool) -> Ctx:
     """Authenticate (when `permission` is set) and check the permission: 401 / 403 problems."""
     app_services = services()
     principal = None
     if permission is not None:
-        principal = authenticate(app_services, request.headers.get("Authorization", ""))
+        principal = request_principal()
         bind_context(tenant_id=str(principal.tenant_id))
         if principal.limited and not allow_limited:
             raise Forbidden(detail="finish MFA enrolment first (POST /api/v1/me/mfa/setup)")

@@ -4,9 +4,11 @@ counts per and which setting sets its rate. Each named limit has its own counter
 exports do not stop a reconciliation run. Counters live in Redis when `REDIS_URL` is set, in
 memory otherwise.
 
-Keys are derived from the request alone, without a database query: a verified access token
-gives the user and tenant, an API key its own (unverified) tenant and hash, anything else the
-client address. A forged API key therefore only spends its own budget.
+Keys come from verified identity only: the caller is authenticated (once per request; the
+view reuses the answer) and a valid access token gives its user and tenant, a valid API key
+its own id and tenant. A request without valid credentials counts against the client address,
+never against a tenant named in a token it could not prove. A tenant's budget is spent only by
+callers allowed to do what the endpoint does: one refused with 403 spends its own.
 
 A spent limit answers 429 problem+json naming the limit, the kind of key it counted (never the
 key itself: an address, a user or key id), its rate and when it resets.
@@ -20,16 +22,17 @@ from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request
 from flask_limiter import Limiter, RateLimitExceeded, RequestLimit
 
+from payymo.api.context import request_principal
 from payymo.api.registry import ENDPOINTS, Limit
-from payymo.auth.authenticate import API_KEY_KIND, access_claims
-from payymo.auth.tokens import parse_opaque_token
-from payymo.errors import TooManyRequests
-from payymo.http import services
+from payymo.audit.models import ActorType
+from payymo.auth.principal import Permission, Principal
+from payymo.errors import TooManyRequests, Unauthorized
 from payymo.settings import Settings
 
 API_LIMIT = "api"
@@ -41,30 +44,37 @@ def client_ip() -> str:
     return f"ip:{request.remote_addr or 'unknown'}"
 
 
-def _bearer() -> str:
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else ""
+def verified_caller() -> Principal | None:
+    """The authenticated caller, or None when the request proves no identity."""
+    if not request.headers.get("Authorization"):
+        return None
+    try:
+        return request_principal()
+    except Unauthorized:
+        return None
 
 
 def caller_key() -> str:
-    """The caller's bucket: `user:<id>`, `key:<hash>`, or the client IP."""
-    token = _bearer()
-    if token.startswith(API_KEY_KIND + "_"):
-        parsed = parse_opaque_token(token, API_KEY_KIND)
-        return f"key:{parsed.hash[:32]}" if parsed else client_ip()
-    if token and (claims := access_claims(services(), token)):
-        return f"user:{claims.user_id}"
-    return client_ip()
+    """The caller's bucket: `user:<id>`, `key:<id>`, or the client IP."""
+    caller = verified_caller()
+    if caller is None:
+        return client_ip()
+    return f"{'key' if caller.kind is ActorType.API_KEY else 'user'}:{caller.id}"
 
 
 def tenant_key() -> str:
-    token = _bearer()
-    parsed = parse_opaque_token(token, API_KEY_KIND) if token.startswith(API_KEY_KIND) else None
-    if parsed:
-        return f"tenant:{parsed.tenant_id}"
-    if token and (claims := access_claims(services(), token)):
-        return f"tenant:{claims.tenant_id}"
-    return client_ip()
+    """`tenant:<id>` for a caller the endpoint admits; anyone else spends their own bucket."""
+    caller = verified_caller()
+    wanted = _permissions().get(request.endpoint or "")
+    if caller is None or caller.limited or wanted is None or not caller.can(wanted):
+        return caller_key()
+    return f"tenant:{caller.tenant_id}"
+
+
+@cache
+def _permissions() -> dict[str, Permission]:
+    """Each endpoint's permission, by Flask endpoint name."""
+    return {ep.name: ep.permission for ep in ENDPOINTS if ep.permission is not None}
 
 
 @dataclass(frozen=True)

@@ -48,9 +48,16 @@ def update_me(
 
 
 def change_password(
-    app: AppServices, *, tenant_id: uuid.UUID, user_id: uuid.UUID, current: str, new: str
+    app: AppServices,
+    *,
+    tenant_id: uuid.UUID,
+    user_id: uuid.UUID,
+    session_id: uuid.UUID | None,
+    current: str,
+    new: str,
 ) -> None:
-    """Replace the password after checking the current one; other sessions are signed out."""
+    """Replace the password after checking the current one; every other session of the user
+    ends at once (the one making the change, `session_id`, stays open)."""
     if problem := validate_password(new):
         raise ValidationFailed(
             detail="invalid password", errors=[FieldError("new_password", problem)]
@@ -62,7 +69,9 @@ def change_password(
                 detail="wrong password", errors=[FieldError("current_password", "is wrong")]
             )
         user.password_hash = hash_password(new)
-        users_repo.revoke_user_sessions(session, tenant_id, user_id, app.clock.now())
+        users_repo.revoke_user_sessions(
+            session, tenant_id, user_id, app.clock.now(), keep=session_id
+        )
         record(
             session,
             tenant_id=tenant_id,

@@ -125,7 +125,7 @@ def revoke_invitation(ctx: Ctx, invitation_id: uuid.UUID) -> None:
     "GET",
     "",
     summary="List API keys",
-    permission=Permission.ADMIN,
+    permission=Permission.KEYS,
     response=ApiKeyList,
 )
 def list_api_keys(ctx: Ctx) -> ApiKeyList:
@@ -138,7 +138,7 @@ def list_api_keys(ctx: Ctx) -> ApiKeyList:
     "POST",
     "",
     summary="Create an API key (its secret is shown once)",
-    permission=Permission.ADMIN,
+    permission=Permission.KEYS,
     body=ApiKeyIn,
     response=ApiKeyCreatedOut,
     status=201,
@@ -146,9 +146,7 @@ def list_api_keys(ctx: Ctx) -> ApiKeyList:
 def create_api_key(ctx: Ctx, body: ApiKeyIn) -> ApiKeyCreatedOut:
     created = apikeys.create_key(
         ctx.services,
-        tenant_id=ctx.caller.tenant_id,
-        actor=ctx.caller.actor,
-        created_by=ctx.caller.user_id,
+        caller=ctx.caller,
         name=body.name,
         scopes=body.scopes,
         expires_at=body.expires_at,
@@ -162,7 +160,7 @@ def create_api_key(ctx: Ctx, body: ApiKeyIn) -> ApiKeyCreatedOut:
     "GET",
     "/<uuid:key_id>",
     summary="One API key",
-    permission=Permission.ADMIN,
+    permission=Permission.KEYS,
     response=ApiKeyOut,
     resource="api_key",
 )
@@ -176,7 +174,7 @@ def get_api_key(ctx: Ctx, key_id: uuid.UUID) -> ApiKeyOut:
     "DELETE",
     "/<uuid:key_id>",
     summary="Revoke an API key",
-    permission=Permission.ADMIN,
+    permission=Permission.KEYS,
     response=ApiKeyOut,
     resource="api_key",
 )

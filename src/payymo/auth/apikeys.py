@@ -10,9 +10,9 @@ from payymo.audit.services import Actor, record
 from payymo.auth import repository as users_repo
 from payymo.auth.authenticate import API_KEY_KIND
 from payymo.auth.models import ApiKey
-from payymo.auth.principal import ApiKeyScope
+from payymo.auth.principal import ApiKeyScope, Principal, scope_permissions
 from payymo.auth.tokens import new_opaque_token, parse_opaque_token
-from payymo.errors import Conflict, FieldError, NotFound, ValidationFailed
+from payymo.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from payymo.http import AppServices
 
 
@@ -25,14 +25,22 @@ class CreatedKey:
 def create_key(
     app: AppServices,
     *,
-    tenant_id: uuid.UUID,
-    actor: Actor,
-    created_by: uuid.UUID | None,
+    caller: Principal,
     name: str,
     scopes: list[ApiKeyScope],
     expires_at: datetime | None,
 ) -> CreatedKey:
-    """Create a key; its secret is returned here and never again."""
+    """Create a key owned by the caller (a key's key is owned by that key's owner), with no
+    scope the caller lacks; its secret is returned here and never again."""
+    tenant_id, owner = caller.tenant_id, caller.owning_user
+    lacking = sorted(s.value for s in scopes if not caller.can_grant(scope_permissions([s])))
+    if lacking:
+        raise Forbidden(
+            detail=f"a key cannot get scopes its creator lacks: {', '.join(lacking)}",
+            errors=[FieldError("scopes", f"not held by the caller: {', '.join(lacking)}")],
+        )
+    if owner is None:  # a principal always has one; refuse rather than mint an ownerless key
+        raise Forbidden(detail="only a member or a member's key can create keys")
     if expires_at is not None and expires_at <= app.clock.now():
         raise ValidationFailed(
             detail="invalid key", errors=[FieldError("expires_at", "must be in the future")]
@@ -47,7 +55,7 @@ def create_key(
             prefix=f"{API_KEY_KIND}_{parsed.rest[:8]}",
             secret_hash=parsed.hash,
             scopes=sorted({s.value for s in scopes}),
-            created_by_id=created_by,
+            created_by_id=owner,
             expires_at=expires_at,
         )
         session.add(key)
@@ -55,11 +63,11 @@ def create_key(
         record(
             session,
             tenant_id=tenant_id,
-            actor=actor,
+            actor=caller.actor,
             action="api_key.created",
             object_type="api_key",
             object_id=key.id,
-            after={"name": key.name, "scopes": key.scopes},
+            after={"name": key.name, "scopes": key.scopes, "owner": str(owner)},
         )
         return CreatedKey(key, secret)
 

@@ -1,14 +1,18 @@
-"""Turning an Authorization header into a Principal: access JWT or API key."""
+"""Turning an Authorization header into a Principal: access JWT or API key.
+
+Either way one query reads what the caller may do now: an access token's session and user
+(revoked? active? which role?), an API key and its owner. What a token says about the role is
+not trusted past its signature.
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from functools import lru_cache
 
-from sqlalchemy import select
-
 from payymo.audit.models import ActorType
-from payymo.auth.models import ApiKey
+from payymo.auth import mfa
+from payymo.auth import repository as users_repo
 from payymo.auth.principal import Principal, key_permissions, user_permissions
 from payymo.auth.tokens import AccessClaims, parse_opaque_token, verify_access_token
 from payymo.errors import Unauthorized
@@ -42,19 +46,31 @@ def _verified_claims(secret: str, token: str) -> AccessClaims | None:
 
 
 def authenticate(app: AppServices, header: str) -> Principal:
+    """The caller named by an `Authorization` header, as the database sees them now: 401 if
+    the token or key is invalid, expired or revoked, or its session or owner has gone."""
     token = bearer_token(header)
     if token.startswith(API_KEY_KIND + "_"):
         return _api_key_principal(app, token)
     claims = access_claims(app, token)
     if claims is None:
         raise Unauthorized(detail="the access token is invalid or expired", headers=CHALLENGE)
+    with app.db.unit_of_work(claims.tenant_id) as session:
+        state = users_repo.access_state(
+            session, claims.tenant_id, claims.session_id, claims.user_id
+        )
+    if state is None or state.session_revoked or not state.is_active:
+        raise Unauthorized(detail="the session has ended; sign in again", headers=CHALLENGE)
+    limited = claims.limited or mfa.enrolment_required(
+        state.tenant_settings, state.role, state.mfa_enabled
+    )
     return Principal(
         tenant_id=claims.tenant_id,
         kind=ActorType.USER,
         id=claims.user_id,
-        role=claims.role,
-        permissions=user_permissions(claims.role, platform_admin=claims.platform_admin),
-        limited=claims.limited,
+        role=state.role,
+        permissions=user_permissions(state.role, platform_admin=state.platform_admin),
+        limited=limited,
+        session_id=claims.session_id,
     )
 
 
@@ -64,20 +80,25 @@ def _api_key_principal(app: AppServices, token: str) -> Principal:
         raise Unauthorized(detail="malformed API key", headers=CHALLENGE)
     now = app.clock.now()
     with app.db.unit_of_work(parsed.tenant_id) as session:
-        key = session.scalars(
-            select(ApiKey).where(
-                ApiKey.tenant_id == parsed.tenant_id, ApiKey.secret_hash == parsed.hash
-            )
-        ).one_or_none()
+        found = users_repo.api_key_by_hash(session, parsed.tenant_id, parsed.hash)
+        key, owner = found if found is not None else (None, None)
         if key is None or key.revoked_at is not None or (key.expires_at and key.expires_at <= now):
             raise Unauthorized(
                 detail="the API key is invalid, revoked or expired", headers=CHALLENGE
             )
+        if owner is None or not owner.is_active:
+            raise Unauthorized(
+                detail="the API key's owner is no longer an active member; create a new key",
+                headers=CHALLENGE,
+            )
         if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
             key.last_used_at = now
+        # A key does at most what its scopes and its owner's current role both allow.
+        held = user_permissions(owner.role, platform_admin=False)
         return Principal(
             tenant_id=key.tenant_id,
             kind=ActorType.API_KEY,
             id=key.id,
-            permissions=key_permissions(list(key.scopes)),
+            permissions=key_permissions(list(key.scopes)) & held,
+            owner_id=owner.id,
         )

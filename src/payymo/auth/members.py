@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -13,7 +13,7 @@ from payymo.auth import mfa
 from payymo.auth import repository as users_repo
 from payymo.auth.models import Invitation, User
 from payymo.auth.passwords import hash_password, validate_password
-from payymo.auth.principal import Permission, Principal
+from payymo.auth.principal import ROLE_PERMISSIONS, Permission, Principal
 from payymo.auth.roles import Role
 from payymo.auth.services import normalize_email, valid_email
 from payymo.auth.tokens import new_opaque_token, parse_opaque_token, token_hash
@@ -43,6 +43,27 @@ def _user(session: Session, tenant_id: uuid.UUID, user_id: uuid.UUID) -> User:
     return user
 
 
+def _guard_grant(caller: Principal, role: Role) -> None:
+    """Nobody grants a role that can do more than they can (a key with the `admin` scope alone
+    cannot make an admin, who could read invoices)."""
+    if role is Role.OWNER and not caller.can(Permission.OWNER):
+        raise Forbidden(detail="only an owner can grant the owner role")
+    if not caller.can_grant(ROLE_PERMISSIONS[role]):
+        missing = sorted(p.value for p in ROLE_PERMISSIONS[role] - caller.permissions)
+        raise Forbidden(
+            detail=f"the {role.value} role can do more than the caller can: {', '.join(missing)}",
+            errors=[FieldError("role", f"needs what the caller lacks: {', '.join(missing)}")],
+        )
+
+
+def _end_access(session: Session, user: User, now: datetime) -> dict[str, int]:
+    """End every session of the user and revoke the API keys they own."""
+    users_repo.revoke_user_sessions(session, user.tenant_id, user.id, now)
+    return {
+        "api_keys_revoked": len(users_repo.revoke_user_keys(session, user.tenant_id, user.id, now))
+    }
+
+
 def _guard_owner_change(
     caller: Principal, session: Session, user: User, role: Role | None, active: bool | None
 ) -> None:
@@ -68,13 +89,16 @@ def update_user(
     with app.db.unit_of_work(caller.tenant_id) as session:
         user = _user(session, caller.tenant_id, user_id)
         _guard_owner_change(caller, session, user, role, is_active)
+        if role is not None and role is not user.role:
+            _guard_grant(caller, role)
         before = {"role": user.role.value, "is_active": user.is_active}
+        ended: dict[str, int] = {}
         if role is not None:
-            user.role = role
+            user.role = role  # every request reads the role, so this applies at once
         if is_active is not None:
+            if user.is_active and not is_active:
+                ended = _end_access(session, user, app.clock.now())
             user.is_active = is_active
-            if not is_active:
-                users_repo.revoke_user_sessions(session, user.tenant_id, user.id, app.clock.now())
         record(
             session,
             tenant_id=caller.tenant_id,
@@ -83,7 +107,7 @@ def update_user(
             object_type="user",
             object_id=user.id,
             before=before,
-            after={"role": user.role.value, "is_active": user.is_active},
+            after={"role": user.role.value, "is_active": user.is_active, **ended},
         )
         return user
 
@@ -104,7 +128,7 @@ def erase_user(app: AppServices, *, caller: Principal, user_id: uuid.UUID) -> No
         user.full_name, user.password_hash, user.is_active = "", None, False
         user.erased_at = now
         mfa.disable(user)
-        users_repo.revoke_user_sessions(session, user.tenant_id, user.id, now)
+        ended = _end_access(session, user, now)
         record(
             session,
             tenant_id=caller.tenant_id,
@@ -112,6 +136,7 @@ def erase_user(app: AppServices, *, caller: Principal, user_id: uuid.UUID) -> No
             action="user.erased",
             object_type="user",
             object_id=user.id,
+            after=ended,
         )
 
 
@@ -122,8 +147,7 @@ def invite(app: AppServices, *, caller: Principal, email: str, role: Role) -> In
         raise ValidationFailed(
             detail="invalid invitation", errors=[FieldError("email", "not a valid email address")]
         )
-    if role is Role.OWNER and not caller.can(Permission.OWNER):
-        raise Forbidden(detail="only an owner can invite an owner")
+    _guard_grant(caller, role)
     token = new_opaque_token(INVITE_KIND, caller.tenant_id)
     with app.db.unit_of_work(caller.tenant_id) as session:
         if users_repo.user_by_email(session, caller.tenant_id, address):
@@ -133,7 +157,7 @@ def invite(app: AppServices, *, caller: Principal, email: str, role: Role) -> In
             email=address,
             role=role,
             token_hash=token_hash(token),
-            invited_by_id=caller.user_id,
+            invited_by_id=caller.owning_user,
             expires_at=app.clock.now() + INVITE_LIFETIME,
         )
         session.add(invitation)

@@ -6,16 +6,30 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import pyotp
 
 from payymo.auth.models import User
 from payymo.auth.passwords import hash_password, verify_password
+from payymo.auth.roles import Role
 from payymo.crypto import SecretBox
 
 ISSUER = "Payymo"
 RECOVERY_CODES = 10
 _RECOVERY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+POLICY_SETTING = "require_mfa_for_admins"
+POLICY_ROLES = frozenset({Role.OWNER, Role.ADMIN})
+
+
+def enrolment_required(tenant_settings: dict[str, Any], role: Role, mfa_enabled: bool) -> bool:
+    """Whether the tenant's MFA policy confines this user to enrolling a second factor.
+
+    Asked whenever an access token is issued (sign-in, refresh) and on every request, so a
+    policy switched on, or a promotion to admin, applies to sessions already open."""
+    return bool(tenant_settings.get(POLICY_SETTING)) and role in POLICY_ROLES and not mfa_enabled
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,11 @@ class User(TenantOwned, Base):
 
 
 class ApiKey(TenantOwned, Base):
-    """Machine access for one tenant: `prefix` is public, only the secret's hash is kept."""
+    """Machine access for one tenant: `prefix` is public, only the secret's hash is kept.
+
+    A key belongs to the user in `created_by_id` (for a key made by a key, that key's owner):
+    it can do at most what its scopes and that user's current role both allow, and it is
+    revoked when the user is deactivated or erased. A key without an owner is refused."""
 
     __tablename__ = "api_keys"
     __table_args__ = (Index(None, "tenant_id", "created_at"),)
@@ -53,8 +57,23 @@ class ApiKey(TenantOwned, Base):
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
+class AuthSession(TenantOwned, Base):
+    """One sign-in: every access token carries its id (`sid`), and every request checks that
+    it is not revoked. Its refresh tokens are one family (`RefreshToken.family_id` is this id);
+    a limited session (MFA enrolment only) has none."""
+
+    __tablename__ = "auth_sessions"
+    __table_args__ = (Index(None, "tenant_id", "user_id"),)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    limited: Mapped[bool] = mapped_column(default=False)
+    user_agent: Mapped[str] = mapped_column(String(256), default="")
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
 class RefreshToken(TenantOwned, Base):
-    """One link of a rotating refresh-token chain; reuse of a spent link revokes its family."""
+    """One link of a rotating refresh-token chain; reuse of a spent link revokes its family
+    (its session)."""
 
     __tablename__ = "refresh_tokens"
     __table_args__ = (

@@ -85,7 +85,12 @@ class RecoveryCodesOut(ApiModel):
 
 class ApiKeyIn(ApiModel):
     name: str = Field(min_length=1, max_length=200)
-    scopes: list[ApiKeyScope] = Field(min_length=1, max_length=3)
+    scopes: list[ApiKeyScope] = Field(
+        min_length=1,
+        max_length=len(ApiKeyScope),
+        description="At most the caller's own: a key or user grants only scopes it holds. "
+        "`keys` lets the key create and revoke keys.",
+    )
     expires_at: datetime | None = None
 
 
@@ -94,6 +99,10 @@ class ApiKeyOut(ApiModel):
     name: str
     prefix: str
     scopes: list[ApiKeyScope]
+    created_by_id: uuid.UUID | None = Field(
+        description="The user the key belongs to: it can do at most what their role allows, "
+        "and it is revoked when they are deactivated or erased."
+    )
     created_at: datetime
     last_used_at: datetime | None
     expires_at: datetime | None

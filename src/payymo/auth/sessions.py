@@ -2,9 +2,14 @@
 
 Lockout: after `FREE_ATTEMPTS` wrong passwords in a row the account is locked for 30 s,
 doubling with every further failure up to an hour; attempts during a lockout are refused with
-429 and do not extend it. A refresh token is single-use: refreshing spends it and issues the
-next one of its family; presenting a spent token again revokes the whole family (someone
-copied it).
+429 and do not extend it.
+
+A sign-in opens a session (`AuthSession`); every access token names it (`sid`) and every
+request checks that it is still open and reads the user's role from the database, so signing
+out, a password change or reset, deactivation and erasure end access at once. A refresh token
+is single-use: refreshing spends it and issues the next one of the session's family;
+presenting a spent token again ends the session (someone copied it). The tenant's MFA policy
+is applied whenever an access token is issued, refreshes included.
 """
 
 from __future__ import annotations
@@ -18,10 +23,16 @@ from sqlalchemy.orm import Session
 from payymo.audit.services import Actor, record
 from payymo.auth import mfa
 from payymo.auth import repository as users_repo
-from payymo.auth.models import RefreshToken, User
+from payymo.auth.models import AuthSession, RefreshToken, User
 from payymo.auth.passwords import hash_password, verify_password
 from payymo.auth.roles import Role
-from payymo.auth.tokens import issue_access_token, new_opaque_token, parse_opaque_token, token_hash
+from payymo.auth.tokens import (
+    issue_access_token,
+    new_opaque_token,
+    parse_opaque_token,
+    token_hash,
+    verify_access_token,
+)
 from payymo.errors import FieldError, MfaInvalid, MfaRequired, TooManyRequests, Unauthorized
 from payymo.http import AppServices
 from payymo.metrics import AUTH_FAILURES
@@ -168,14 +179,21 @@ def _open_session(
     user.locked_until = None
     user.last_login_at = now
     tenant = tenants_repo.get(session, user.tenant_id)
-    policy = bool(tenant and tenant.settings.get("require_mfa_for_admins"))
-    limited = policy and user.role in (Role.OWNER, Role.ADMIN) and not user.mfa_enabled
+    limited = mfa.enrolment_required(tenant.settings if tenant else {}, user.role, user.mfa_enabled)
+    opened = AuthSession(
+        id=uuid.uuid4(),
+        tenant_id=user.tenant_id,
+        user_id=user.id,
+        limited=limited,
+        user_agent=user_agent[:256],
+    )
+    session.add(opened)
     refresh, refresh_expires = (
         (None, None)
         if limited
-        else _new_refresh(app, session, user, family=uuid.uuid4(), now=now, user_agent=user_agent)
+        else _new_refresh(app, session, user, family=opened.id, now=now, user_agent=user_agent)
     )
-    access, access_expires = _access_token(app, user, now, limited=limited)
+    access, access_expires = _access_token(app, user, opened.id, now, limited=limited)
     record(
         session,
         tenant_id=user.tenant_id,
@@ -200,12 +218,13 @@ def _open_session(
 
 
 def _access_token(
-    app: AppServices, user: User, now: datetime, *, limited: bool
+    app: AppServices, user: User, session_id: uuid.UUID, now: datetime, *, limited: bool
 ) -> tuple[str, datetime]:
     return issue_access_token(
         secret=app.settings.effective_secret_key,
         user_id=user.id,
         tenant_id=user.tenant_id,
+        session_id=session_id,
         role=user.role.value,
         platform_admin=user.is_platform_admin,
         now=now,
@@ -259,28 +278,42 @@ def _rotate(
     if stored is None or stored.revoked_at is not None or stored.expires_at <= now:
         AUTH_FAILURES.labels(reason="bad_refresh").inc()
         return Unauthorized(detail="the refresh token is invalid, expired or revoked")
-    user = users_repo.user_by_id(session, stored.tenant_id, stored.user_id)
-    if stored.used_at is not None or user is None or not user.is_active:
-        users_repo.revoke_family(session, stored.tenant_id, stored.family_id, now)
+    tenant_id = stored.tenant_id
+    if stored.used_at is not None:
+        users_repo.revoke_session(session, tenant_id, stored.family_id, now)
         AUTH_FAILURES.labels(reason="refresh_reuse").inc()
         record(
             session,
-            tenant_id=stored.tenant_id,
+            tenant_id=tenant_id,
             actor=Actor.system("auth"),
             action="session.reuse_detected",
             object_type="user",
             object_id=stored.user_id,
         )
         return Unauthorized(detail="this refresh token was already used; sign in again")
+    opened = users_repo.auth_session(session, tenant_id, stored.family_id, for_update=True)
+    user = users_repo.user_by_id(session, tenant_id, stored.user_id)
+    if opened is None or opened.revoked_at is not None or user is None or not user.is_active:
+        users_repo.revoke_session(session, tenant_id, stored.family_id, now)
+        AUTH_FAILURES.labels(reason="bad_refresh").inc()
+        return Unauthorized(detail="the session has ended; sign in again")
     stored.used_at = now
-    token, expires = _new_refresh(
-        app, session, user, family=stored.family_id, now=now, user_agent=user_agent
-    )
-    access, access_expires = _access_token(app, user, now, limited=False)
-    tenant = tenants_repo.get(session, user.tenant_id)
+    tenant = tenants_repo.get(session, tenant_id)
+    limited = mfa.enrolment_required(tenant.settings if tenant else {}, user.role, user.mfa_enabled)
+    token: str | None = None
+    expires: datetime | None = None
+    if limited:
+        # The policy came into force since this session began: from now on it may only
+        # enrol a second factor, and it ends when the access token expires.
+        opened.limited = True
+    else:
+        token, expires = _new_refresh(
+            app, session, user, family=opened.id, now=now, user_agent=user_agent
+        )
+    access, access_expires = _access_token(app, user, opened.id, now, limited=limited)
     return SignedIn(
         user.id,
-        user.tenant_id,
+        tenant_id,
         tenant.slug if tenant else "",
         user.email,
         user.role,
@@ -288,17 +321,21 @@ def _rotate(
         access_expires,
         token,
         expires,
-        False,
+        limited,
     )
 
 
-def logout(app: AppServices, token: str) -> None:
-    """Revoke the session (refresh-token family) that `token` belongs to, if any."""
-    parsed = parse_opaque_token(token, REFRESH_KIND)
-    if parsed is None:
-        return
+def logout(app: AppServices, refresh_token: str, *, access_token: str = "") -> None:
+    """End the session that `refresh_token` or `access_token` belongs to, if any: from the
+    next request on, neither that session's access tokens nor its refresh tokens work."""
     now = app.clock.now()
-    with app.db.unit_of_work(parsed.tenant_id) as session:
-        stored = users_repo.refresh_token_by_hash(session, parsed.tenant_id, parsed.hash)
-        if stored is not None:
-            users_repo.revoke_family(session, stored.tenant_id, stored.family_id, now)
+    parsed = parse_opaque_token(refresh_token, REFRESH_KIND)
+    if parsed is not None:
+        with app.db.unit_of_work(parsed.tenant_id) as session:
+            stored = users_repo.refresh_token_by_hash(session, parsed.tenant_id, parsed.hash)
+            if stored is not None:
+                users_repo.revoke_session(session, stored.tenant_id, stored.family_id, now)
+    claims = verify_access_token(access_token, secret=app.settings.effective_secret_key)
+    if claims is not None:  # signed by us; expired or not, its session ends
+        with app.db.unit_of_work(claims.tenant_id) as session:
+            users_repo.revoke_session(session, claims.tenant_id, claims.session_id, now)

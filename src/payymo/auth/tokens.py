@@ -29,8 +29,13 @@ _OPAQUE_RE = re.compile(
 
 @dataclass(frozen=True)
 class AccessClaims:
+    """What an access token says. Only `user_id`, `tenant_id`, `session_id` and `limited` are
+    trusted after the signature check; the role and platform flag are what they were at
+    issue, and each request reads the current ones from the database."""
+
     user_id: uuid.UUID
     tenant_id: uuid.UUID
+    session_id: uuid.UUID
     role: Role
     platform_admin: bool
     limited: bool
@@ -42,19 +47,22 @@ def issue_access_token(
     secret: str,
     user_id: uuid.UUID,
     tenant_id: uuid.UUID,
+    session_id: uuid.UUID,
     role: str,
     platform_admin: bool,
     now: datetime,
     minutes: int,
     limited: bool = False,
 ) -> tuple[str, datetime]:
-    """An HS256 JWT for `user_id`; `limited` tokens may only finish MFA enrolment."""
+    """An HS256 JWT for `user_id` in session `session_id`; `limited` tokens may only finish
+    MFA enrolment."""
     expires = now + timedelta(minutes=minutes)
     claims = {
         "iss": ISSUER,
         "typ": "access",
         "sub": str(user_id),
         "tid": str(tenant_id),
+        "sid": str(session_id),
         "role": role,
         "pa": platform_admin,
         "lim": limited,
@@ -85,7 +93,7 @@ def verify_access_token(token: str, *, secret: str) -> AccessClaims | None:
             # Expiry is judged by the caller against the app clock; PyJWT would judge `iat` by
             # the wall clock and refuse tokens from a server whose clock runs a second ahead.
             options={
-                "require": ["exp", "sub", "tid", "typ", "role"],
+                "require": ["exp", "sub", "tid", "sid", "typ", "role"],
                 "verify_exp": False,
                 "verify_iat": False,
             },
@@ -105,13 +113,14 @@ def _access_claims(claims: dict[str, Any]) -> AccessClaims | None:
         or not isinstance(role, str)
         or type(expires) is not int
         or not all(type(flag) is bool for flag in flags)
-        or not all(isinstance(claims[name], str) for name in ("sub", "tid"))
+        or not all(isinstance(claims[name], str) for name in ("sub", "tid", "sid"))
     ):
         return None
     try:
         return AccessClaims(
             user_id=uuid.UUID(claims["sub"]),
             tenant_id=uuid.UUID(claims["tid"]),
+            session_id=uuid.UUID(claims["sid"]),
             role=Role(role),
             platform_admin=flags[0],
             limited=flags[1],

@@ -33,6 +33,12 @@ auth_bp = Blueprint("auth", __name__, url_prefix="/api/v1/auth")
 me_bp = Blueprint("me", __name__, url_prefix="/api/v1/me")
 
 
+def _clear_refresh_cookie(response: Response) -> None:
+    response.delete_cookie(
+        REFRESH_COOKIE, path=COOKIE_PATH, secure=True, httponly=True, samesite="Strict"
+    )
+
+
 def _session_response(signed: sessions.SignedIn) -> Response:
     body = SessionOut(
         access_token=signed.access_token,
@@ -54,6 +60,8 @@ def _session_response(signed: sessions.SignedIn) -> Response:
             httponly=True,
             samesite="Strict",
         )
+    elif REFRESH_COOKIE in request.cookies:  # a limited session has none; drop the spent one
+        _clear_refresh_cookie(response)
     return response
 
 
@@ -93,14 +101,26 @@ def refresh(ctx: Ctx) -> Response:
 
 
 @endpoint(
-    auth_bp, "POST", "/logout", summary="Sign out", permission=None, status=204, limit=Limit.AUTH
+    auth_bp,
+    "POST",
+    "/logout",
+    summary="Sign out",
+    permission=None,
+    status=204,
+    limit=Limit.AUTH,
+    description="Ends the session of the refresh-token cookie and of the access token in "
+    "`Authorization`, whichever are sent: from the next request on, no access token or "
+    "refresh token of that session works.",
 )
 def logout(ctx: Ctx) -> Response:
-    sessions.logout(ctx.services, request.cookies.get(REFRESH_COOKIE, ""))
-    response = Response(status=204)
-    response.delete_cookie(
-        REFRESH_COOKIE, path=COOKIE_PATH, secure=True, httponly=True, samesite="Strict"
+    scheme, _, access = request.headers.get("Authorization", "").partition(" ")
+    sessions.logout(
+        ctx.services,
+        request.cookies.get(REFRESH_COOKIE, ""),
+        access_token=access.strip() if scheme.lower() == "bearer" else "",
     )
+    response = Response(status=204)
+    _clear_refresh_cookie(response)
     return response
 
 
@@ -207,6 +227,7 @@ def change_password(ctx: Ctx, body: PasswordChangeIn) -> None:
         ctx.services,
         tenant_id=tenant_id,
         user_id=user_id,
+        session_id=ctx.caller.session_id,
         current=body.current_password,
         new=body.new_password,
     )

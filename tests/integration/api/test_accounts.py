@@ -58,19 +58,22 @@ def accept(api: Api, token: str) -> TestResponse:
     )
 
 
-def admin_only_requests(user_id: uuid.UUID) -> list[tuple[str, str, dict[str, Any] | None]]:
-    """One valid request to each endpoint that needs the admin permission."""
+def admin_only_requests(
+    user_id: uuid.UUID,
+) -> list[tuple[str, str, dict[str, Any] | None, str]]:
+    """One valid request to each endpoint that needs the admin (or keys) permission, with the
+    permission it needs."""
     return [
-        ("PATCH", "/api/v1/tenant", {"name": "Renamed"}),
-        ("PUT", "/api/v1/settings", TenantSettingsModel().model_dump(mode="json")),
-        ("PATCH", "/api/v1/settings", {"require_mfa_for_admins": True}),
-        ("POST", API_KEYS, {"name": "ci", "scopes": ["read"]}),
-        ("GET", API_KEYS, None),
-        ("POST", INVITATIONS, {"email": "someone@example.com", "role": "viewer"}),
-        ("GET", INVITATIONS, None),
-        ("PATCH", f"/api/v1/users/{user_id}", {"role": "viewer"}),
-        ("DELETE", f"/api/v1/users/{user_id}", None),
-        ("GET", "/api/v1/audit-log", None),
+        ("PATCH", "/api/v1/tenant", {"name": "Renamed"}, "admin"),
+        ("PUT", "/api/v1/settings", TenantSettingsModel().model_dump(mode="json"), "admin"),
+        ("PATCH", "/api/v1/settings", {"require_mfa_for_admins": True}, "admin"),
+        ("POST", API_KEYS, {"name": "ci", "scopes": ["read"]}, "keys"),
+        ("GET", API_KEYS, None, "keys"),
+        ("POST", INVITATIONS, {"email": "someone@example.com", "role": "viewer"}, "admin"),
+        ("GET", INVITATIONS, None, "admin"),
+        ("PATCH", f"/api/v1/users/{user_id}", {"role": "viewer"}, "admin"),
+        ("DELETE", f"/api/v1/users/{user_id}", None, "admin"),
+        ("GET", "/api/v1/audit-log", None, "admin"),
     ]
 
 
@@ -163,10 +166,10 @@ def test_viewers_and_accountants_can_read_but_are_refused_every_admin_endpoint(
         f"/api/v1/users/{owner.user_id}",
     ):
         assert client.get(path, headers=headers).status_code == 200, path
-    for method, path, body in admin_only_requests(owner.user_id):
+    for method, path, body, needed in admin_only_requests(owner.user_id):
         response = client.open(path, method=method, json=body, headers=headers)
         detail = problem(response, 403, "forbidden")["detail"]
-        assert detail == "this needs the 'admin' permission", (method, path)
+        assert detail == f"this needs the {needed!r} permission", (method, path)
     assert ok(client.get("/api/v1/tenant", headers=headers))["name"] != "Renamed"
 
 
@@ -257,11 +260,15 @@ def test_an_api_key_is_shown_once_and_then_works_as_a_bearer_token_within_its_sc
     assert ok(as_key)["id"] == str(owner.tenant_id)
     used = ok(client.get(f"{API_KEYS}/{created['id']}", headers=headers))
     assert datetime.fromisoformat(used["last_used_at"]) == api.clock.now()
-    for method, path, body in admin_only_requests(owner.user_id):
+    for method, path, body, needed in admin_only_requests(owner.user_id):
         response = client.open(path, method=method, json=body, headers=bearer(secret))
-        assert problem(response, 403, "forbidden")["detail"] == "this needs the 'admin' permission"
+        detail = problem(response, 403, "forbidden")["detail"]
+        assert detail == f"this needs the {needed!r} permission", (method, path)
     admin_key = create_key(api, headers, scopes=["read", "admin"])["key"]
-    assert client.get(API_KEYS, headers=bearer(admin_key)).status_code == 200
+    keys_key = create_key(api, headers, scopes=["keys"])["key"]
+    assert client.get(INVITATIONS, headers=bearer(admin_key)).status_code == 200
+    assert client.get(API_KEYS, headers=bearer(admin_key)).status_code == 403
+    assert client.get(API_KEYS, headers=bearer(keys_key)).status_code == 200
     (entry,) = audited(api, headers, action="api_key.created", object_id=created["id"])
     assert (entry["actor_type"], entry["actor_id"]) == ("user", str(owner.user_id))
 
@@ -409,7 +416,7 @@ def test_only_an_owner_may_invite_an_owner(sqlite_api: Api) -> None:
     by_admin = invite(sqlite_api, admin.headers(), "boss@example.com", "owner")
     by_owner = invite(sqlite_api, owner.headers(), "boss@example.com", "owner")
 
-    assert problem(by_admin, 403, "forbidden")["detail"] == "only an owner can invite an owner"
+    assert problem(by_admin, 403, "forbidden")["detail"] == "only an owner can grant the owner role"
     assert ok(by_owner, 201)["role"] == "owner"
     assert [mail.to for mail in sqlite_api.mailer.outbox] == ["boss@example.com"]
 

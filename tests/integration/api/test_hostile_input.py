@@ -14,6 +14,7 @@ import pytest
 from werkzeug.test import TestResponse
 
 from payymo.api.registry import ENDPOINTS, Endpoint
+from payymo.auth.roles import Role
 from payymo.auth.tokens import ALGORITHM, ISSUER
 from payymo.blueprints import api_blueprints
 from tests.integration.api.conftest import Api, Member, new_member
@@ -156,13 +157,16 @@ def test_an_amount_beyond_what_can_be_stored_is_a_422_on_that_amount_and_changes
 
 
 def _signed(api: Api, member: Member, **claims: Any) -> str:
-    """An access token signed with the app's own key, as Payymo issues it, `claims` changed."""
+    """An access token signed with the app's own key, as Payymo issues it for a session of
+    `member`'s, `claims` changed."""
     now = api.clock.now()
+    session = jwt.decode(member.login(), options={"verify_signature": False})["sid"]
     issued = {
         "iss": ISSUER,
         "typ": "access",
         "sub": str(member.user_id),
         "tid": str(member.tenant_id),
+        "sid": session,
         "role": member.role.value,
         "pa": False,
         "lim": False,
@@ -183,6 +187,8 @@ def _signed(api: Api, member: Member, **claims: Any) -> str:
         {"role": ["owner"]},
         {"sub": 12345},
         {"tid": "not-a-uuid"},
+        {"sid": "not-a-uuid"},
+        {"sid": None},
         {"exp": "tomorrow"},
         {"exp": 10**20},
         {"pa": "yes"},
@@ -206,6 +212,28 @@ def test_a_validly_signed_token_with_a_malformed_claim_is_a_401(
 def test_the_same_token_with_the_claims_payymo_issues_is_accepted(sqlite_api: Api) -> None:
     member = new_member(sqlite_api)
     ok(sqlite_api.client().get("/api/v1/me", headers=bearer(_signed(sqlite_api, member))))
+
+
+def test_a_validly_signed_token_of_no_open_session_is_a_401(sqlite_api: Api) -> None:
+    member = new_member(sqlite_api)
+    token = _signed(sqlite_api, member, sid=str(uuid.uuid4()))
+
+    response = sqlite_api.client().get("/api/v1/me", headers=bearer(token))
+
+    assert (
+        problem(response, 401, "unauthorized")["detail"] == "the session has ended; sign in again"
+    )
+
+
+def test_the_role_a_token_claims_is_not_what_the_caller_gets(sqlite_api: Api) -> None:
+    viewer = new_member(sqlite_api).add_user(Role.VIEWER)
+    token = _signed(sqlite_api, viewer, role="owner", pa=True)
+
+    me = ok(sqlite_api.client().get("/api/v1/me", headers=bearer(token)))
+    invitations = sqlite_api.client().get("/api/v1/invitations", headers=bearer(token))
+
+    assert me["role"] == "viewer"
+    problem(invitations, 403, "forbidden")
 
 
 # 204

@@ -54,7 +54,7 @@ LIST_ENDPOINTS = [
     and "data" in e.response.model_fields
     and not e.upstream
 ]
-KEY_PERMISSIONS = {Permission.READ, Permission.RECONCILE, Permission.ADMIN}
+KEY_PERMISSIONS = {Permission.READ, Permission.RECONCILE, Permission.ADMIN, Permission.KEYS}
 
 
 @dataclass
@@ -159,9 +159,7 @@ def _populate(api: Api) -> TenantA:
     ).id
     ids["api_key"] = apikeys.create_key(
         api.services,
-        tenant_id=t,
-        actor=caller.actor,
-        created_by=a.user_id,
+        caller=caller,
         name="A key",
         scopes=[ApiKeyScope.READ],
         expires_at=None,
@@ -194,9 +192,7 @@ def matrix(request: pytest.FixtureRequest) -> Iterator[Matrix]:
     a, b = _populate(api), new_member(api)
     key = apikeys.create_key(
         api.services,
-        tenant_id=b.tenant_id,
-        actor=_principal(api, b).actor,
-        created_by=b.user_id,
+        caller=_principal(api, b),
         name="B key",
         scopes=list(ApiKeyScope),
         expires_at=None,
@@ -344,9 +340,7 @@ def test_row_level_security_holds_when_the_app_filter_is_removed(
         a, b = _populate(api), new_member(api)
         key = apikeys.create_key(
             api.services,
-            tenant_id=b.tenant_id,
-            actor=_principal(api, b).actor,
-            created_by=b.user_id,
+            caller=_principal(api, b),
             name="B key",
             scopes=list(ApiKeyScope),
             expires_at=None,

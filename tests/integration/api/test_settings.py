@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from payymo.auth.roles import Role
 from tests.integration.api.conftest import Api, Member, new_member
 from tests.integration.api.helpers import ok, problem
 
@@ -55,13 +56,15 @@ def test_a_patch_changes_only_the_fields_it_sends(api: Api) -> None:
     one_rule = ok(
         api.client().patch(SETTINGS, json={"matching": {"min_margin": 0.3}}, headers=headers)
     )
-    # The token was issued before the policy, so it still reads the settings afterwards.
     top = ok(api.client().patch(SETTINGS, json={"require_mfa_for_admins": True}, headers=headers))
 
     assert nothing == before
     assert one_rule == {**before, "matching": {**before["matching"], "min_margin": 0.3}}
     assert top == {**one_rule, "require_mfa_for_admins": True}
-    assert ok(api.client().get(SETTINGS, headers=headers)) == top
+    # The policy now holds the owner (no MFA) to enrolment; a viewer reads what was stored.
+    problem(api.client().get(SETTINGS, headers=headers), 403, "forbidden")
+    viewer = owner.add_user(Role.VIEWER).headers()
+    assert ok(api.client().get(SETTINGS, headers=viewer)) == top
 
 
 @pytest.mark.parametrize(
