@@ -12,6 +12,8 @@ from typing import Any
 import structlog
 import structlog.tracebacks
 
+from payymo.masking import mask_tokens
+
 REDACTED = "[redacted]"
 # Libraries whose INFO lines repeat what our own log says, or only describe their set-up:
 # werkzeug's access log (our request line replaces it), Alembic's plugin set-up and per-step
@@ -37,7 +39,7 @@ def _redact_value(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {k: REDACTED if _is_secret_key(k) else _redact_value(v) for k, v in value.items()}
     if isinstance(value, str):
-        return _IBAN_RE.sub(r"\1**…\2", value)
+        return mask_tokens(_IBAN_RE.sub(r"\1**…\2", value))
     return value
 
 
@@ -48,7 +50,7 @@ def _is_secret_key(key: object) -> bool:
 def redact_secrets(
     _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
 ) -> MutableMapping[str, Any]:
-    """Blank every field whose name suggests a secret and mask IBANs in free text."""
+    """Blank every field whose name suggests a secret; mask IBANs and tokens in free text."""
     for key in list(event_dict):
         if _is_secret_key(key):
             event_dict[key] = REDACTED

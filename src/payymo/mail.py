@@ -1,15 +1,21 @@
-"""Outgoing email: the console in development, SMTP in production, memory in tests."""
+"""Outgoing email: the console (and local files) in development, SMTP in production, memory in
+tests."""
 
 from __future__ import annotations
 
+import os
+import secrets
 import smtplib
 import ssl
 import sys
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Protocol
 
+from payymo.masking import mask_tokens
 from payymo.settings import EmailBackend, Settings
 
 
@@ -17,7 +23,7 @@ from payymo.settings import EmailBackend, Settings
 class Mail:
     to: str
     subject: str
-    body: str
+    body: str = field(repr=False)  # may hold a reset or invitation link: never in a log line
 
 
 class Mailer(Protocol):
@@ -25,10 +31,30 @@ class Mailer(Protocol):
 
 
 class ConsoleMailer:
-    """Prints each message to stderr, so a developer can follow reset and invitation links."""
+    """Development mail: each whole message goes to its own file (0600) in `directory`, and
+    stderr gets the message with its tokens masked and that file's path, so a developer can
+    follow reset and invitation links while no log holds a usable one."""
+
+    def __init__(self, directory: Path) -> None:
+        self._directory = directory
 
     def send(self, mail: Mail) -> None:
-        print(f"--- email to {mail.to}: {mail.subject}\n{mail.body}\n---", file=sys.stderr)  # noqa: T201 - the console backend's whole job
+        path = self._write(mail)
+        print(  # noqa: T201 - the console backend's whole job
+            f"--- email to {mail.to}: {mail.subject}\n{mask_tokens(mail.body)}\n"
+            f"--- the whole message, links included: {path}",
+            file=sys.stderr,
+        )
+
+    def _write(self, mail: Mail) -> Path:
+        self._directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        path = self._directory / f"{stamp}-{secrets.token_hex(4)}.txt"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.fchmod(fd, 0o600)  # whatever the umask
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(f"To: {mail.to}\nSubject: {mail.subject}\n\n{mail.body}\n")
+        return path
 
 
 class MemoryMailer:
@@ -66,4 +92,4 @@ def make_mailer(settings: Settings) -> Mailer:
         return SmtpMailer(settings)
     if backend is EmailBackend.MEMORY:
         return MemoryMailer()
-    return ConsoleMailer()
+    return ConsoleMailer(settings.console_mail_dir)

@@ -157,6 +157,17 @@ class Settings(BaseSettings):
             )
         return self
 
+    @model_validator(mode="after")
+    def _refuse_console_email(self) -> Settings:
+        # The console backend sends nothing and keeps each message, reset and invitation links
+        # included, in a local file: fine for a developer, a leak anywhere else.
+        if self.is_strict and self.effective_email_backend is EmailBackend.CONSOLE:
+            raise SettingsError(
+                f"PAYYMO_ENV={self.payymo_env.value} refuses EMAIL_BACKEND=console "
+                "(development only: it sends nothing): use EMAIL_BACKEND=smtp with SMTP_HOST"
+            )
+        return self
+
     @property
     def is_strict(self) -> bool:
         """Staging and production run with real secrets only."""
@@ -182,16 +193,26 @@ class Settings(BaseSettings):
         return self.payymo_env is Environment.DEVELOPMENT
 
     @property
-    def effective_sandbox_state_path(self) -> Path:
-        """Where the simulators keep their state: beside the embedded database by default."""
-        if self.sandbox_state_path is not None:
-            return self.sandbox_state_path
+    def data_dir(self) -> Path:
+        """Where local files live: beside the embedded database, else the project's `var/`."""
         from sqlalchemy.engine import make_url  # noqa: PLC0415 - only the web app asks
 
         url = make_url(self.effective_database_url)
         if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-            return Path(url.database).parent / "sandbox.pickle"
-        return PROJECT_ROOT / "var" / "sandbox.pickle"
+            return Path(url.database).parent
+        return PROJECT_ROOT / "var"
+
+    @property
+    def effective_sandbox_state_path(self) -> Path:
+        """Where the simulators keep their state: in the data directory by default."""
+        if self.sandbox_state_path is not None:
+            return self.sandbox_state_path
+        return self.data_dir / "sandbox.pickle"
+
+    @property
+    def console_mail_dir(self) -> Path:
+        """Where the console email backend writes each whole message (development only)."""
+        return self.data_dir / "mail"
 
     def _sandbox_url(self, provider: str) -> str:
         return f"{self.public_url.rstrip('/')}/sandbox/{provider}"

@@ -54,3 +54,11 @@ def test_stdlib_loggers_are_rendered_as_json_too(log_lines) -> None:  # type: ig
     assert line["event"] == "plain stdlib message"
     assert line["level"] == "warning"
     assert line["request_id"] is None
+
+
+def test_tokens_in_free_text_are_masked(log_lines) -> None:  # type: ignore[no-untyped-def]
+    token = "prt_0123456789abcdef0123456789abcdef_" + "s3cretRandomPart-" * 3
+    get_logger("test").info(f"link sent: https://x.test/reset-password?token={token}", to=token)
+    (line,) = log_lines()
+    assert token not in json.dumps(line)
+    assert line["to"] == "prt_0123456789abcdef0123456789abcdef_***"

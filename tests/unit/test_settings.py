@@ -67,7 +67,27 @@ def test_production_sends_email_by_smtp_and_needs_its_host(monkeypatch: pytest.M
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://app@db/payymo")
     with pytest.raises(SettingsError, match="SMTP_HOST"):
         load_settings()
+    monkeypatch.setenv("SMTP_HOST", "smtp.example.com")
+    assert load_settings().effective_email_backend == "smtp"
+
+
+@pytest.mark.parametrize("env", ["production", "staging"])
+def test_staging_and_production_refuse_the_console_email_backend(
+    monkeypatch: pytest.MonkeyPatch, env: str
+) -> None:
+    monkeypatch.setenv("PAYYMO_ENV", env)
+    monkeypatch.setenv("SECRET_KEY", "s3cret-value")
+    monkeypatch.setenv("ENCRYPTION_KEYS", "a")
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://app@db/payymo")
     monkeypatch.setenv("EMAIL_BACKEND", "console")
+    with pytest.raises(SettingsError) as excinfo:
+        load_settings()
+    message = str(excinfo.value)
+    assert message.startswith(f"PAYYMO_ENV={env} refuses EMAIL_BACKEND=console")
+    assert "\n" not in message
+
+
+def test_development_prints_email_to_the_console_by_default() -> None:
     assert load_settings().effective_email_backend == "console"
 
 

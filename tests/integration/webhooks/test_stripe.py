@@ -115,6 +115,19 @@ def test_a_timestamp_older_than_five_minutes_is_refused(hooks: Hooks) -> None:
     ok(hooks.post(url, *recent))
 
 
+def test_a_timestamp_more_than_five_minutes_ahead_is_refused(hooks: Hooks) -> None:
+    url = hooks.rotate("stripe")["url"]
+    stale = hooks.stripe(stripe_event(), at=hooks.now() - 301)
+    too_old = problem(hooks.post(url, *stale), 400, "invalid-signature")
+    for ahead in (3600, 301):
+        future = hooks.stripe(stripe_event(), at=hooks.now() + ahead)
+        assert problem(hooks.post(url, *future), 400, "invalid-signature") == too_old
+    assert hooks.events() == []
+
+    slightly_ahead = hooks.stripe(stripe_event(), at=hooks.now() + 299)
+    ok(hooks.post(url, *slightly_ahead))
+
+
 def test_a_malformed_body_is_refused_even_when_signed(hooks: Hooks) -> None:
     url = hooks.rotate("stripe")["url"]
     secret = hooks.providers.stripe_webhook_secret
