@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 # The shifted-clock pass of `make test` moves the wall clock this far ahead (libfaketime).
 SHIFT ?= +400d
 
-.PHONY: help install run test test-shifted lint fmt typecheck unit integration migrate bench clean
+.PHONY: help install run test test-shifted security lint fmt typecheck unit integration migrate bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -59,6 +59,9 @@ test-shifted: install ## The suites without PostgreSQL, with the clock moved a y
 	echo "== the suites without PostgreSQL, the clock moved $(SHIFT) ahead of $$(date -u +%F)"; \
 	PAYYMO_TEST_REAL_DAY=$$(date -u +%F) PYTHONPATH=$(CURDIR)/tests/shifted_clock FAKETIME_DONT_FAKE_MONOTONIC=1 \
 	    faketime -f '$(SHIFT)' $(BIN)/pytest -p no:cacheprovider -m 'not postgres'
+
+security: install ## Only the security suites (docs/security.md); PostgreSQL ones too when it is up
+	$(BIN)/pytest -m security
 
 unit: install ## Only the unit tests (no database server needed)
 	$(BIN)/pytest tests/unit

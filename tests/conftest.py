@@ -173,3 +173,35 @@ def require_redis() -> None:
         if IN_CI:
             pytest.fail(f"Redis unavailable: {exc} (CI=true requires it)")
         pytest.skip(f"Redis unavailable: {exc}")
+
+
+# The security suite (`make security`, `pytest -m security`): the walls of docs/security.md and
+# the tests that hold each. Every test of these files is marked `security`.
+SECURITY_SUITES = (
+    "tests/integration/api/test_access_review.py",
+    "tests/integration/api/test_accounts.py",
+    "tests/integration/api/test_auth.py",
+    "tests/integration/api/test_hostile_input.py",
+    "tests/integration/api/test_isolation.py",
+    "tests/integration/api/test_rate_limits.py",
+    "tests/integration/test_keys.py",
+    "tests/integration/test_schema.py",
+    "tests/integration/test_tenancy.py",
+    "tests/integration/webhooks/test_hostile_bodies.py",
+    "tests/integration/webhooks/test_stripe.py",
+    "tests/integration/webhooks/test_whmcs.py",
+    "tests/integration/webhooks/test_gocardless.py",
+    "tests/unit/test_bodies.py",
+    "tests/unit/test_crypto.py",
+    "tests/unit/test_logs.py",
+    "tests/unit/test_mail.py",
+    "tests/unit/test_signatures.py",
+)
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    suites = {ROOT / path for path in SECURITY_SUITES}
+    for item in items:
+        if item.path in suites:
+            item.add_marker(pytest.mark.security)

@@ -38,8 +38,6 @@ from tests.integration.api.helpers import (
     sign_in,
 )
 
-pytestmark = pytest.mark.security
-
 API_KEYS = "/api/v1/api-keys"
 INVITATIONS = "/api/v1/invitations"
 ACCEPT = "/api/v1/auth/invitations/accept"
