@@ -4,8 +4,8 @@ password change or reset, deactivation and erasure end access at once.
 Sessions opened before this revision had none; their refresh tokens are refused and their
 users sign in again.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-07 23:30:00.000000
 """
 
@@ -17,8 +17,8 @@ from alembic import op
 import payymo.db
 from payymo.rls import protect, unprotect
 
-revision: str = "0010"
-down_revision: str | None = "0009"
+revision: str = "0011"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
