@@ -11,6 +11,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,16 @@ PG_ADMIN_URL = os.environ.get(
     "PAYYMO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 PG_APP_ROLE = "payymo_app"
+# The production layout of docs/operations.md: a schema owner that runs the migrations, and a
+# login role in payymo_app for the application. Roles are cluster-wide and shared by every run.
+PG_OWNER_LOGIN = "payymo_owner_test"
+PG_APP_LOGIN = "payymo_web_test"
+_ROLES = (
+    f"CREATE ROLE {PG_APP_ROLE} NOLOGIN",
+    f"CREATE ROLE {PG_OWNER_LOGIN} LOGIN NOSUPERUSER NOCREATEROLE NOCREATEDB NOBYPASSRLS",
+    f"CREATE ROLE {PG_APP_LOGIN} LOGIN NOSUPERUSER NOCREATEROLE NOCREATEDB NOBYPASSRLS",
+)
+_ROLES_LOCK = 0x7061_7979_6D6F  # an advisory lock id: concurrent runs create the roles in turn
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 _postgres_error: str | None = None
@@ -101,19 +112,60 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
+@dataclass(frozen=True)
+class PostgresDatabase:
+    """One test database and the three ways in: as the application, the owner, the superuser."""
+
+    name: str
+    app_url: str  # PG_APP_LOGIN, a member of payymo_app: what DATABASE_URL is in production
+    owner_url: str  # PG_OWNER_LOGIN, the schema owner: DATABASE_MIGRATION_URL
+    admin_url: str  # the superuser, for what only it may do (pg_dump, ending backends)
+
+
+def _login_url(role: str, database: str) -> str:
+    return (
+        make_url(PG_ADMIN_URL)
+        .set(username=role, password=None, database=database)
+        .render_as_string(hide_password=False)
+    )
+
+
+def ensure_postgres_roles(admin: sa.Engine) -> None:
+    """Create the test roles unless they exist; safe while other runs do the same."""
+    with admin.connect() as connection:
+        connection.execute(sa.text("SELECT pg_advisory_lock(:id)"), {"id": _ROLES_LOCK})
+        try:
+            for statement in _ROLES:
+                try:
+                    connection.execute(sa.text(statement))
+                except sa.exc.ProgrammingError as exc:
+                    # duplicate_object; unique_violation when a run without the lock raced us.
+                    if getattr(exc.orig, "sqlstate", None) not in ("42710", "23505"):
+                        raise
+            connection.execute(sa.text(f"GRANT {PG_APP_ROLE} TO {PG_APP_LOGIN}"))
+        finally:
+            connection.execute(sa.text("SELECT pg_advisory_unlock(:id)"), {"id": _ROLES_LOCK})
+
+
 @contextmanager
-def fresh_postgres_database(prefix: str) -> Iterator[str]:
-    """A database of its own, named `prefix_…`, migrated to head by the (superuser) admin role,
-    dropped afterwards."""
+def fresh_postgres_database(prefix: str) -> Iterator[PostgresDatabase]:
+    """A database of its own, named `prefix_…`, owned by PG_OWNER_LOGIN and migrated to head by
+    it, as docs/operations.md tells operators to; dropped afterwards."""
     require_postgres()
     name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    ensure_postgres_roles(admin)
     with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+        connection.execute(sa.text(f'CREATE DATABASE "{name}" OWNER {PG_OWNER_LOGIN}'))
+    database = PostgresDatabase(
+        name=name,
+        app_url=_login_url(PG_APP_LOGIN, name),
+        owner_url=_login_url(PG_OWNER_LOGIN, name),
+        admin_url=make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False),
+    )
     try:
-        migrate.upgrade(url)
-        yield url
+        migrate.upgrade(database.owner_url)
+        yield database
     finally:
         with admin.connect() as connection:
             connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -121,10 +173,22 @@ def fresh_postgres_database(prefix: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A fresh database for this test run, migrated to head by the (superuser) admin role."""
-    with fresh_postgres_database("payymo_test") as url:
-        yield url
+def postgres_database() -> Iterator[PostgresDatabase]:
+    """A fresh database for this test run, in the production role layout."""
+    with fresh_postgres_database("payymo_test") as database:
+        yield database
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_database: PostgresDatabase) -> str:
+    """The application's URL: a login role in payymo_app, bound by row-level security."""
+    return postgres_database.app_url
+
+
+@pytest.fixture(scope="session")
+def postgres_owner_url(postgres_database: PostgresDatabase) -> str:
+    """The schema owner's URL (DATABASE_MIGRATION_URL)."""
+    return postgres_database.owner_url
 
 
 @pytest.fixture(scope="session")
@@ -136,8 +200,8 @@ def sqlite_engine(sqlite_url: str) -> Iterator[sa.Engine]:
 
 @pytest.fixture(scope="session")
 def postgresql_engine(postgres_url: str) -> Iterator[sa.Engine]:
-    """Connects as the superuser but acts as payymo_app, so row-level security applies."""
-    engine = make_engine(postgres_url, role=PG_APP_ROLE)
+    """Connects as the application's login role, so row-level security applies."""
+    engine = make_engine(postgres_url)
     yield engine
     engine.dispose()
 

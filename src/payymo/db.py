@@ -238,7 +238,9 @@ class Database:
         with self.engine.connect() as connection:
             row = connection.execute(
                 text(
-                    "SELECT current_user, rolsuper, rolbypassrls FROM pg_roles"
+                    "SELECT current_user, rolsuper, rolbypassrls,"
+                    " coalesce(pg_has_role(current_user, c.relowner, 'MEMBER'), false) AS owner"
+                    " FROM pg_roles LEFT JOIN pg_class c ON c.oid = to_regclass('tenants')"
                     " WHERE rolname = current_user"
                 )
             ).one()
@@ -246,6 +248,12 @@ class Database:
             return (
                 f"database role {row.current_user!r} bypasses row-level security; connect as a"
                 " member of payymo_app or set DATABASE_ROLE=payymo_app"
+            )
+        if row.owner:
+            # The owner reads the tenants table and the webhook lookup past their policies.
+            return (
+                f"database role {row.current_user!r} owns the schema; keep it for"
+                " DATABASE_MIGRATION_URL and connect as a member of payymo_app"
             )
         return None
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import require_postgres
+from tests.conftest import PostgresDatabase, require_postgres
 
 PAYYMO = str(Path(sys.executable).parent / "payymo")
 PASSWORD = "correct horse battery staple"
@@ -61,20 +61,28 @@ def test_production_without_secrets_exits_non_zero_naming_them(
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize(
+    ("login", "refusal"),
+    [("admin_url", "bypasses row-level security"), ("owner_url", "owns the schema")],
+)
 def test_production_refuses_a_database_role_that_bypasses_rls(
-    env: dict[str, str], tmp_path: Path, postgres_url: str
+    env: dict[str, str],
+    tmp_path: Path,
+    postgres_database: PostgresDatabase,
+    login: str,
+    refusal: str,
 ) -> None:
     require_postgres()
     env.update(
         PAYYMO_ENV="production",
         SECRET_KEY="x" * 32,
         ENCRYPTION_KEYS="ZGV2LWluc2VjdXJlLWVuY3J5cHRpb24ta2V5LTAwMDA=",
-        DATABASE_URL=postgres_url,
+        DATABASE_URL=getattr(postgres_database, login),
         SMTP_HOST="smtp.example.com",
     )
     result = run("serve", "--port", str(_free_port()), env=env, cwd=tmp_path)
     assert result.returncode == 2
-    assert "bypasses row-level security" in result.stderr
+    assert refusal in result.stderr
 
 
 def test_tenant_and_user_creation_from_the_command_line(

@@ -1,4 +1,5 @@
-"""The audit log. Rows are only inserted; on PostgreSQL the application role cannot update them."""
+"""The audit log. Rows are only inserted: the application may neither update nor delete them
+(a PostgreSQL grant, SQLite triggers; migration 0010); a tenant's purge cascades to its rows."""
 
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ from payymo.http import AppServices
 from payymo.mail import MemoryMailer
 from payymo.settings import Settings
 from payymo.tenants.services import create_tenant
-from tests.conftest import PG_APP_ROLE, make_settings
+from tests.conftest import make_settings
 
 PASSWORD = "correct horse battery staple"
 
@@ -100,11 +100,9 @@ def build_api(url: str, role: str = "", *, start: datetime | None = None, **over
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def api(request: pytest.FixtureRequest) -> Iterator[Api]:
-    """The app on each backend in turn (PostgreSQL as the RLS-bound application role)."""
-    if request.param == "sqlite":
-        built = build_api(request.getfixturevalue("sqlite_url"))
-    else:
-        built = build_api(request.getfixturevalue("postgres_url"), PG_APP_ROLE)
+    """The app on each backend in turn (PostgreSQL as a login role in payymo_app)."""
+    backend = "sqlite_url" if request.param == "sqlite" else "postgres_url"
+    built = build_api(request.getfixturevalue(backend))
     yield built
     built.services.db.dispose()
 

@@ -19,7 +19,7 @@ from payymo import migrate
 from payymo.events.models import Event, EventType
 from payymo.integrations import sync_all
 from payymo.reconciliation.posting import post_due
-from tests.conftest import PG_APP_ROLE
+from tests.conftest import PostgresDatabase
 from tests.integration.api.conftest import new_member
 from tests.integration.api.helpers import ok, problem
 from tests.integration.api.providers import (
@@ -101,13 +101,16 @@ def test_an_unreachable_provider_is_a_503_problem(sqlite_url: str, providers: Pr
 
 
 @pytest.mark.postgres
-def test_a_database_dump_holds_no_plaintext_secret(postgres_url: str, providers: Providers) -> None:
-    api = provider_api(postgres_url, providers, PG_APP_ROLE)
+def test_a_database_dump_holds_no_plaintext_secret(
+    postgres_database: PostgresDatabase, providers: Providers
+) -> None:
+    api = provider_api(postgres_database.app_url, providers)
     try:
         connect_everything(api, providers)
     finally:
         api.services.db.dispose()
-    url = make_url(postgres_url)
+    # A backup reads every tenant's rows: only a role that bypasses row-level security may.
+    url = make_url(postgres_database.admin_url)
     dump = subprocess.run(  # noqa: S603 - the PostgreSQL client with fixed arguments
         [
             shutil.which("pg_dump") or "/usr/bin/pg_dump",

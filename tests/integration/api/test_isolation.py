@@ -37,7 +37,6 @@ from payymo.events.delivery_models import Channel, NotificationChannel, WebhookE
 from payymo.invoicing.models import ConnectionStatus, Invoice, InvoiceStatus
 from payymo.jobs.models import JobRun
 from payymo.reconciliation.models import Decision, DecisionStatus
-from tests.conftest import PG_APP_ROLE
 from tests.integration.api.conftest import Api, Member, build_api, new_member
 
 api_blueprints()
@@ -188,7 +187,7 @@ def matrix(request: pytest.FixtureRequest) -> Iterator[Matrix]:
     if request.param == "sqlite":
         api = build_api(request.getfixturevalue("sqlite_url"))
     else:
-        api = build_api(request.getfixturevalue("postgres_url"), PG_APP_ROLE)
+        api = build_api(request.getfixturevalue("postgres_url"))
     a, b = _populate(api), new_member(api)
     key = apikeys.create_key(
         api.services,
@@ -332,10 +331,9 @@ def unfiltered_lookups() -> list[tuple[str, str, Callable[..., Any]]]:
 def test_row_level_security_holds_when_the_app_filter_is_removed(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, caller: str
 ) -> None:
-    from tests.conftest import PG_APP_ROLE  # noqa: PLC0415
     from tests.integration.api.conftest import build_api  # noqa: PLC0415
 
-    api = build_api(request.getfixturevalue("postgres_url"), PG_APP_ROLE)
+    api = build_api(request.getfixturevalue("postgres_url"))
     try:
         a, b = _populate(api), new_member(api)
         key = apikeys.create_key(

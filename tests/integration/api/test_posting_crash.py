@@ -13,14 +13,15 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import httpx
 import pytest
 import sqlalchemy as sa
 
-from payymo.db import make_engine
-from tests.conftest import PG_APP_ROLE
+from payymo.db import Database
+from tests.integration.api.helpers import ok
 from tests.integration.api.providers import (
     Providers,
     approved_posting,
@@ -45,15 +46,15 @@ def _start_worker(env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
     )
 
 
-def _posting_row(url: str, posting_id: str) -> sa.Row[tuple[str, int]]:
-    engine = make_engine(url)
+def _posting_row(url: str, tenant_id: uuid.UUID, posting_id: str) -> sa.Row[tuple[str, int]]:
+    database = Database(url, pool_size=1)
     try:
-        with engine.connect() as connection:
-            return connection.execute(
+        with database.unit_of_work(tenant_id) as session:
+            return session.execute(
                 sa.text("SELECT status, attempts FROM postings WHERE id = :id"), {"id": posting_id}
             ).one()
     finally:
-        engine.dispose()
+        database.dispose()
 
 
 @pytest.mark.postgres
@@ -61,9 +62,10 @@ def test_a_worker_killed_after_whmcs_took_the_payment_does_not_post_it_twice(
     postgres_url: str, providers: Providers, tmp_path: Path
 ) -> None:
     reset_simulators(providers)
-    api = provider_api(postgres_url, providers, PG_APP_ROLE)
+    api = provider_api(postgres_url, providers)
     try:
-        _, posting = approved_posting(api, providers)
+        headers, posting = approved_posting(api, providers)
+        tenant_id = uuid.UUID(ok(api.client().get("/api/v1/tenant", headers=headers))["id"])
     finally:
         api.services.db.dispose()
     transid = posting["transid"]
@@ -74,7 +76,6 @@ def test_a_worker_killed_after_whmcs_took_the_payment_does_not_post_it_twice(
     env = process_env(
         postgres_url,
         providers,
-        PG_APP_ROLE,
         POSTING_LEASE_SECONDS=str(LEASE_SECONDS),
         HTTP_TIMEOUT_SECONDS="60",
     )
@@ -92,7 +93,7 @@ def test_a_worker_killed_after_whmcs_took_the_payment_does_not_post_it_twice(
         if worker.poll() is None:
             worker.kill()
     assert worker.returncode == -signal.SIGKILL
-    status, attempts = _posting_row(postgres_url, posting["id"])
+    status, attempts = _posting_row(postgres_url, tenant_id, posting["id"])
     assert (status, attempts) == ("in_progress", 1)  # the kill came before the local commit
 
     httpx.delete(f"{providers.whmcs_url}/_sim/faults").raise_for_status()
@@ -102,7 +103,7 @@ def test_a_worker_killed_after_whmcs_took_the_payment_does_not_post_it_twice(
     assert restarted.returncode == 0, err
     assert "posted 0, already in WHMCS 1, failed 0" in out
     assert len(whmcs_payments(providers, transid)) == 1
-    assert _posting_row(postgres_url, posting["id"]) == ("done", 2)
+    assert _posting_row(postgres_url, tenant_id, posting["id"]) == ("done", 2)
 
     again = _start_worker(env, tmp_path)  # a duplicate run later changes nothing
     out, err = again.communicate(timeout=120)

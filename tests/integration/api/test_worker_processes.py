@@ -26,7 +26,7 @@ import pytest
 import redis
 
 from payymo.events.signing import verify
-from tests.conftest import PG_APP_ROLE, REDIS_URL, require_redis
+from tests.conftest import REDIS_URL, require_redis
 from tests.integration.api.helpers import ok
 from tests.integration.api.providers import (
     Providers,
@@ -47,7 +47,6 @@ def _env(postgres_url: str, providers: Providers, **extra: str) -> dict[str, str
     return process_env(
         postgres_url,
         providers,
-        PG_APP_ROLE,
         REDIS_URL=REDIS_URL,
         TASKS_EAGER="false",
         PYTHONUNBUFFERED="1",
@@ -137,7 +136,7 @@ def test_one_scheduled_cycle_syncs_decides_and_posts_a_new_bank_credit(
 ) -> None:
     reset_simulators(providers)
     receiver = Receiver().__enter__()
-    api = provider_api(postgres_url, providers, PG_APP_ROLE)
+    api = provider_api(postgres_url, providers)
     try:
         _, headers = connect_everything(api, providers)
         settings = ok(api.client().get("/api/v1/settings", headers=headers))
@@ -216,7 +215,7 @@ def test_a_worker_killed_mid_task_gets_it_redelivered_and_the_effect_happens_onc
     from payymo.worker.app import celery_app, configure  # noqa: PLC0415
 
     reset_simulators(providers)
-    api = provider_api(postgres_url, providers, PG_APP_ROLE)
+    api = provider_api(postgres_url, providers)
     try:
         headers, posting = approved_posting(api, providers)
         tenant_id = ok(api.client().get("/api/v1/tenant", headers=headers))["id"]

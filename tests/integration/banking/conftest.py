@@ -25,7 +25,6 @@ from payymo.http import AppServices
 from payymo.integrations.retry import RetryPolicy
 from payymo.sandbox.common import SimClock, SimServer
 from payymo.sandbox.gocardless import create_app
-from tests.conftest import PG_APP_ROLE
 from tests.integration.api.conftest import Api, build_api, new_member
 
 START = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)  # the simulated world's day, 09:00 UTC
@@ -249,14 +248,10 @@ class Bank:
 
 
 def _build(request: pytest.FixtureRequest) -> Api:
-    if request.param == "sqlite":
-        url, role = request.getfixturevalue("sqlite_url"), ""
-    else:
-        url, role = request.getfixturevalue("postgres_url"), PG_APP_ROLE
+    url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "postgres_url")
     sim: Sim = request.getfixturevalue("sim")
     return build_api(
         url,
-        role,
         start=START,
         gocardless_base_url=f"{sim.url}/api/v2",
         gocardless_secret_id=SECRET_ID,

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 import pytest
 
 from payymo import migrate
-from tests.conftest import PG_APP_ROLE
 from tests.integration.api.conftest import Api, build_api
 from tests.integration.events.helpers import Receiver
 
@@ -26,7 +25,7 @@ def api(request: pytest.FixtureRequest) -> Iterator[Api]:
     if request.param == "sqlite":
         built = build_api(request.getfixturevalue("sqlite_url"))
     else:
-        built = build_api(request.getfixturevalue("postgres_url"), PG_APP_ROLE)
+        built = build_api(request.getfixturevalue("postgres_url"))
     yield built
     built.services.db.dispose()
 

@@ -15,7 +15,7 @@ from payymo import migrate
 from payymo.sandbox.common import SimClock, SimServer
 from payymo.sandbox.whmcs import create_app as create_simulator
 from payymo.tenants.services import create_tenant
-from tests.conftest import PG_APP_ROLE, fresh_postgres_database
+from tests.conftest import PostgresDatabase, fresh_postgres_database
 from tests.integration.api.conftest import Api, build_api
 
 API_PATH = "/includes/api.php"
@@ -112,14 +112,14 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
+def postgres_database() -> Iterator[PostgresDatabase]:
     """A PostgreSQL database of their own as well.
 
     The connections committed here hold secrets under the development key; in the shared
     database, suites that walk every tenant's secrets (key rotation) would trip over them.
     """
-    with fresh_postgres_database("payymo_test_invoicing") as url:
-        yield url
+    with fresh_postgres_database("payymo_test_invoicing") as database:
+        yield database
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -128,7 +128,7 @@ def api(request: pytest.FixtureRequest) -> Iterator[Api]:
     if request.param == "sqlite":
         built = build_api(request.getfixturevalue("sqlite_url"), start=START)
     else:
-        built = build_api(request.getfixturevalue("postgres_url"), PG_APP_ROLE, start=START)
+        built = build_api(request.getfixturevalue("postgres_url"), start=START)
     yield built
     built.services.db.dispose()
 

@@ -15,7 +15,6 @@ from payymo import migrate
 from payymo.sandbox.common import SimClock, SimServer
 from payymo.sandbox.stripe import create_app
 from payymo.tenants.services import create_tenant
-from tests.conftest import PG_APP_ROLE
 from tests.integration.api.conftest import Api, build_api
 
 START = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)  # the simulator's and FrozenClock's day
@@ -92,12 +91,9 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def api(request: pytest.FixtureRequest, stripe_sim: StripeSim) -> Iterator[Api]:
-    """The app on each backend (PostgreSQL as the RLS-bound role), talking to the simulator."""
-    if request.param == "sqlite":
-        url, role = request.getfixturevalue("sqlite_url"), ""
-    else:
-        url, role = request.getfixturevalue("postgres_url"), PG_APP_ROLE
-    built = build_api(url, role, start=START, stripe_api_base=stripe_sim.url)
+    """The app on each backend (PostgreSQL as the app login role), talking to the simulator."""
+    url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "postgres_url")
+    built = build_api(url, start=START, stripe_api_base=stripe_sim.url)
     yield built
     built.services.db.dispose()
 

@@ -22,7 +22,6 @@ from payymo import migrate
 from payymo.jobs.models import JobRun
 from payymo.sandbox.common import SimServer
 from payymo.webhooks.models import WebhookEvent
-from tests.conftest import PG_APP_ROLE
 from tests.integration.api.conftest import Api, Member
 from tests.integration.api.helpers import ok
 from tests.integration.api.providers import (
@@ -164,7 +163,7 @@ def hooks(request: pytest.FixtureRequest, providers: Providers) -> Iterator[Hook
     if request.param == "sqlite":
         api = provider_api(request.getfixturevalue("sqlite_url"), providers)
     else:
-        api = provider_api(request.getfixturevalue("postgres_url"), providers, PG_APP_ROLE)
+        api = provider_api(request.getfixturevalue("postgres_url"), providers)
     reset_simulators(providers)  # the bank's daily quota, spent by each tenant's linking
     owner, headers = connect_everything(api, providers)
     yield Hooks(api, owner, headers, providers)
