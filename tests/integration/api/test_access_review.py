@@ -20,7 +20,6 @@ from payymo.auth.principal import (
     user_permissions,
 )
 from payymo.auth.roles import Role
-from tests.conftest import PG_APP_ROLE
 from tests.integration.api.conftest import PASSWORD, Api, Member, build_api, new_member
 from tests.integration.api.helpers import (
     LOGOUT,
@@ -50,9 +49,9 @@ ALL_SCOPES = [scope.value for scope in ApiKeyScope]
 
 
 def _backend_api(request: pytest.FixtureRequest, **overrides: Any) -> Api:
-    if request.param == "sqlite":
-        return build_api(request.getfixturevalue("sqlite_url"), **overrides)
-    return build_api(request.getfixturevalue("postgres_url"), PG_APP_ROLE, **overrides)
+    """As the `api` fixture builds it (PostgreSQL as a login role in payymo_app)."""
+    backend = "sqlite_url" if request.param == "sqlite" else "postgres_url"
+    return build_api(request.getfixturevalue(backend), **overrides)
 
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
